@@ -4,7 +4,7 @@
  */
 import { IncidentError } from './errors';
 import { Emitter, Event } from './events';
-import { compareIncidentIds } from './incident/ids';
+import { compareIncidentIds, isSafeIncidentId } from './incident/ids';
 import { Change, DeclareInput, Incident, OPEN_STATUSES, SEVERITIES } from './incident/types';
 import { Playbook } from './playbook/types';
 import { IncidentStore, LoadResult, TimelineRead } from './store/incidentStore';
@@ -95,6 +95,7 @@ export class IncidentService {
 
   /** Re-reads one record (a file watcher saw it change). */
   async reload(id: string): Promise<void> {
+    if (!isSafeIncidentId(id)) return;
     const r = await this.store.load(id);
     const before = this.records.get(id);
     if (!r.ok && r.error.code === 'unknown-incident') {

@@ -1,0 +1,206 @@
+/** The sidebar tree: incidents, and under each the phases, steps and sub-steps of the playbook. */
+import * as vscode from 'vscode';
+import type { Incident } from '../core/incident/types';
+import { IncidentService, isOpen } from '../core/incidentService';
+import { stepApplies } from '../core/playbook/conditions';
+import { progress, stepIndex } from '../core/playbook/query';
+import type { Playbook, Step } from '../core/playbook/types';
+import { formatClock, formatElapsed } from './format';
+import { conditionSubject } from '../core/incident/subject';
+
+export interface IncidentNode {
+  readonly nodeType: 'incident';
+  readonly incidentId: string;
+}
+export interface StepNode {
+  readonly nodeType: 'step';
+  readonly incidentId: string;
+  readonly stepId: string;
+}
+export interface UnreadableNode {
+  readonly nodeType: 'unreadable';
+  readonly incidentId: string;
+}
+export type IncidentTreeNode = IncidentNode | StepNode | UnreadableNode;
+
+const SEVERITY_ICON: Record<string, [string, string | undefined]> = {
+  SEV1: ['flame', 'errorForeground'],
+  SEV2: ['flame', 'editorWarning.foreground'],
+  SEV3: ['warning', 'editorWarning.foreground'],
+  SEV4: ['info', undefined],
+};
+
+export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<IncidentTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  /** Node objects are kept so the same element is handed back for the same id (reveal, checkbox events). */
+  private readonly nodes = new Map<string, IncidentTreeNode>();
+  private indexCache: { playbook: Playbook; index: ReturnType<typeof stepIndex> } | undefined;
+  private readonly subscription: { dispose(): void };
+
+  constructor(private readonly service: IncidentService) {
+    this.subscription = service.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  /** Re-renders everything (the playbook changed, or a checkbox must snap back after a refused change). */
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+
+  private index() {
+    const playbook = this.service.playbook;
+    if (this.indexCache?.playbook !== playbook) this.indexCache = { playbook, index: stepIndex(playbook) };
+    return this.indexCache.index;
+  }
+
+  incidentNode(incidentId: string): IncidentNode {
+    return this.node(incidentId, () => ({ nodeType: 'incident', incidentId }));
+  }
+
+  stepNode(incidentId: string, stepId: string): StepNode {
+    return this.node(`${incidentId}/${stepId}`, () => ({ nodeType: 'step', incidentId, stepId }));
+  }
+
+  private node<T extends IncidentTreeNode>(key: string, make: () => T): T {
+    let n = this.nodes.get(key) as T | undefined;
+    if (!n) {
+      n = make();
+      this.nodes.set(key, n);
+    }
+    return n;
+  }
+
+  getChildren(element?: IncidentTreeNode): IncidentTreeNode[] {
+    if (!element) {
+      return this.service.list().map((r) =>
+        r.ok ? this.incidentNode(r.incident.id) : this.node(`!${r.id}`, () => ({ nodeType: 'unreadable' as const, incidentId: r.id })),
+      );
+    }
+    if (element.nodeType === 'incident') return this.service.playbook.phases.map((s) => this.stepNode(element.incidentId, s.id));
+    if (element.nodeType === 'step') {
+      const entry = this.index().get(element.stepId);
+      return entry ? entry.step.children.map((s) => this.stepNode(element.incidentId, s.id)) : [];
+    }
+    return [];
+  }
+
+  getParent(element: IncidentTreeNode): IncidentTreeNode | undefined {
+    if (element.nodeType !== 'step') return undefined;
+    const parent = this.index().get(element.stepId)?.parent;
+    return parent ? this.stepNode(element.incidentId, parent.id) : this.incidentNode(element.incidentId);
+  }
+
+  getTreeItem(element: IncidentTreeNode): vscode.TreeItem {
+    if (element.nodeType === 'incident') return this.incidentItem(element);
+    if (element.nodeType === 'step') return this.stepItem(element);
+    return this.unreadableItem(element);
+  }
+
+  private incidentItem(element: IncidentNode): vscode.TreeItem {
+    const incident = this.service.get(element.incidentId);
+    if (!incident) return new vscode.TreeItem(element.incidentId);
+    const active = this.service.activeId === incident.id;
+    const item = new vscode.TreeItem(
+      incident.title,
+      active || isOpen(incident) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+    );
+    item.id = incident.id;
+    const p = this.progressOf(incident, this.service.playbook.phases.flatMap((phase) => phase.children));
+    item.description = [incident.id, incident.severity ?? 'SEV?', incident.status, `${p.done}/${p.total}`].join(' · ');
+    const [icon, color] = isOpen(incident) ? (SEVERITY_ICON[incident.severity ?? ''] ?? ['circle-outline', undefined]) : ['pass', 'testing.iconPassed'];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.contextValue = ['incident', isOpen(incident) ? 'open' : 'ended', active ? 'active' : 'notActive'].join(' ');
+    item.tooltip = this.incidentTooltip(incident, active);
+    item.accessibilityInformation = { label: `${incident.id} ${incident.title}, ${incident.severity ?? 'severity not set'}, ${incident.status}` };
+    return item;
+  }
+
+  private incidentTooltip(incident: Incident, active: boolean): vscode.MarkdownString {
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${incident.id}**${active ? ' (active)' : ''}\n\n`);
+    md.appendText(incident.title);
+    md.appendMarkdown('\n\n');
+    const rows: [string, string | undefined][] = [
+      ['Severity', incident.severity ?? 'not set'],
+      ['Status', incident.status],
+      ['Commander', incident.roles.commander],
+      ['Services', incident.services.join(', ') || undefined],
+      ['Clusters / datacenters', incident.locations.join(', ') || undefined],
+      ['Customer impact', incident.customerImpact],
+      ['Production', incident.production === undefined ? undefined : incident.production ? 'yes' : 'no'],
+      ['Bridge', incident.bridge.url ?? (incident.bridge.needed === false ? 'not needed' : undefined)],
+      ['Declared', `${formatClock(incident.timestamps.declared)} (${formatElapsed(incident.timestamps.declared, new Date())} ago)`],
+    ];
+    for (const [k, v] of rows) if (v) md.appendMarkdown(`- ${k}: `).appendText(v).appendMarkdown('\n');
+    return md;
+  }
+
+  private stepItem(element: StepNode): vscode.TreeItem {
+    const incident = this.service.get(element.incidentId);
+    const entry = this.index().get(element.stepId);
+    if (!incident || !entry) return new vscode.TreeItem(element.stepId);
+    const { step, depth } = entry;
+    const state = incident.steps[step.id];
+    const applies = stepApplies(step, conditionSubject(incident));
+    const label = `${step.path} ${step.title}`;
+    const item = new vscode.TreeItem(label, step.children.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    item.id = `${incident.id}/${step.id}`;
+    const descriptions: string[] = [];
+    if (step.children.length > 0) {
+      const p = this.progressOf(incident, step.children);
+      descriptions.push(`${p.done}/${p.total}`);
+    }
+    if (!applies) descriptions.push('n/a');
+    if (state?.done && depth > 0) descriptions.push(`${state.by ?? ''} ${state.at ? formatClock(state.at) : ''}`.trim());
+    item.description = descriptions.join(' · ') || undefined;
+    if (depth > 0) {
+      item.checkboxState = {
+        state: state?.done ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked,
+        tooltip: state?.done ? 'Mark as not done' : 'Mark as done',
+        accessibilityInformation: { label: `${label}: ${state?.done ? 'done' : 'not done'}` },
+      };
+    } else {
+      item.iconPath = new vscode.ThemeIcon('list-ordered');
+    }
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${step.path}** `).appendText(step.title);
+    if (step.detail) tooltip.appendMarkdown('\n\n').appendText(step.detail);
+    if (step.inputs?.length) tooltip.appendMarkdown('\n\nInput: ').appendText(step.inputs.join(', '));
+    if (step.outputs?.length) tooltip.appendMarkdown('\n\nOutput: ').appendText(step.outputs.join(', '));
+    if (!applies) tooltip.appendMarkdown('\n\n*Does not apply to this incident as it is recorded now.*');
+    if (state?.done) tooltip.appendMarkdown('\n\nDone by ').appendText(`${state.by ?? 'someone'} at ${state.at ?? '?'}`);
+    if (state?.note) tooltip.appendMarkdown('\n\nNote: ').appendText(state.note);
+    if (step.action) tooltip.appendMarkdown('\n\n$(play) This step has an action: use the play button or the context menu.');
+    item.tooltip = tooltip;
+    item.contextValue = ['step', depth === 0 ? 'phase' : '', step.action ? 'action' : '', state?.done ? 'done' : 'todo', applies ? '' : 'na']
+      .filter(Boolean)
+      .join(' ');
+    return item;
+  }
+
+  private unreadableItem(element: UnreadableNode): vscode.TreeItem {
+    const r = this.service.result(element.incidentId);
+    const item = new vscode.TreeItem(element.incidentId, vscode.TreeItemCollapsibleState.None);
+    item.id = `!${element.incidentId}`;
+    item.description = 'cannot be read';
+    item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    item.tooltip = r && !r.ok ? r.error.message : 'This record cannot be read.';
+    item.contextValue = 'unreadable';
+    item.command = { command: 'incidentCommander.openRecord', title: 'Open the record', arguments: [{ incidentId: element.incidentId }] };
+    return item;
+  }
+
+  private progressOf(incident: Incident, steps: readonly Step[]) {
+    const subject = conditionSubject(incident);
+    return progress(
+      steps,
+      (s) => incident.steps[s.id]?.done === true,
+      (s) => stepApplies(s, subject),
+    );
+  }
+}
