@@ -6,6 +6,7 @@ import { IncidentError } from './errors';
 import { Emitter, Event } from './events';
 import { compareIncidentIds, isSafeIncidentId } from './incident/ids';
 import { Change, DeclareInput, Incident, OPEN_STATUSES, SEVERITIES } from './incident/types';
+import { findStep } from './playbook/query';
 import { Playbook } from './playbook/types';
 import { IncidentStore, LoadResult, TimelineRead } from './store/incidentStore';
 
@@ -171,9 +172,9 @@ export class IncidentService {
   async change(id: string | undefined, change: Change): Promise<Incident> {
     await this.ready();
     const target = this.resolveId(id);
-    const ids = this.stepIds();
+    const playbook = this.playbook;
     try {
-      const applied = await this.store.update(target, change, this.options.actor(), (_i, stepId) => ids.has(stepId));
+      const applied = await this.store.update(target, change, this.options.actor(), (_i, stepId) => findStep(playbook, stepId) !== undefined);
       this.records.set(target, { ok: true, incident: applied.incident });
       if (applied.events.length > 0) this.changed.fire({ ids: [target] });
       return applied.incident;
@@ -185,24 +186,6 @@ export class IncidentService {
 
   timeline(id: string): Promise<TimelineRead> {
     return this.store.readTimeline(this.resolveId(id));
-  }
-
-  private stepIdsCache: { playbook: Playbook; ids: Set<string> } | undefined;
-
-  private stepIds(): Set<string> {
-    const pb = this.playbook;
-    if (this.stepIdsCache?.playbook !== pb) {
-      const ids = new Set<string>();
-      const visit = (steps: Playbook['phases']) => {
-        for (const s of steps) {
-          ids.add(s.id);
-          visit(s.children);
-        }
-      };
-      visit(pb.phases);
-      this.stepIdsCache = { playbook: pb, ids };
-    }
-    return this.stepIdsCache.ids;
   }
 
   dispose(): void {
