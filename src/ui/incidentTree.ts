@@ -5,6 +5,8 @@ import { IncidentService, isOpen } from '../core/incidentService';
 import { stepApplies } from '../core/playbook/conditions';
 import { progress, stepIndex } from '../core/playbook/query';
 import type { Playbook, Step } from '../core/playbook/types';
+import { describeEvent } from '../core/incident/describe';
+import type { TimelineRead } from '../core/store/incidentStore';
 import { formatClock, formatElapsed } from './format';
 import { conditionSubject } from '../core/incident/subject';
 
@@ -21,7 +23,32 @@ export interface UnreadableNode {
   readonly nodeType: 'unreadable';
   readonly incidentId: string;
 }
-export type IncidentTreeNode = IncidentNode | StepNode | UnreadableNode;
+/** The incident's timeline, newest first, under the phases. */
+export interface TimelineNode {
+  readonly nodeType: 'timeline';
+  readonly incidentId: string;
+}
+/** One event (its index in file order), a note of unreadable lines, or of older events not shown. */
+export interface TimelineEntryNode {
+  readonly nodeType: 'timelineEntry';
+  readonly incidentId: string;
+  readonly entry: number | 'skipped' | 'older';
+}
+export type IncidentTreeNode = IncidentNode | StepNode | UnreadableNode | TimelineNode | TimelineEntryNode;
+
+/** How many of the newest events the tree shows; the file has them all. */
+export const TIMELINE_SHOWN = 200;
+
+const EVENT_ICON: Record<string, string> = {
+  declared: 'flame',
+  acknowledged: 'bell-slash',
+  'status-changed': 'pulse',
+  'severity-changed': 'warning',
+  'step-toggled': 'check',
+  'note-added': 'note',
+  'role-assigned': 'account',
+  'field-changed': 'edit',
+};
 
 const SEVERITY_ICON: Record<string, [string, string | undefined]> = {
   SEV1: ['flame', 'errorForeground'],
@@ -36,6 +63,8 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
   /** Node objects are kept so the same element is handed back for the same id (reveal, checkbox events). */
   private readonly nodes = new Map<string, IncidentTreeNode>();
   private indexCache: { playbook: Playbook; index: ReturnType<typeof stepIndex> } | undefined;
+  /** Timelines read from disk, by incident, for the revision they were read at. */
+  private readonly timelines = new Map<string, { revision: number; read: TimelineRead }>();
   private readonly subscription: { dispose(): void };
 
   constructor(private readonly service: IncidentService) {
@@ -75,13 +104,26 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
     return n;
   }
 
-  getChildren(element?: IncidentTreeNode): IncidentTreeNode[] {
+  private async timeline(incidentId: string): Promise<TimelineRead> {
+    const revision = this.service.get(incidentId)?.revision ?? -1;
+    const cached = this.timelines.get(incidentId);
+    if (cached && cached.revision === revision) return cached.read;
+    const read = await this.service.store.readTimeline(incidentId);
+    this.timelines.set(incidentId, { revision, read });
+    return read;
+  }
+
+  getChildren(element?: IncidentTreeNode): IncidentTreeNode[] | Promise<IncidentTreeNode[]> {
     if (!element) {
       return this.service.list().map((r) =>
         r.ok ? this.incidentNode(r.incident.id) : this.node(`!${r.id}`, () => ({ nodeType: 'unreadable' as const, incidentId: r.id })),
       );
     }
-    if (element.nodeType === 'incident') return this.service.playbook.phases.map((s) => this.stepNode(element.incidentId, s.id));
+    if (element.nodeType === 'incident') {
+      const id = element.incidentId;
+      return [...this.service.playbook.phases.map((s) => this.stepNode(id, s.id)), this.node(`${id}/timeline`, () => ({ nodeType: 'timeline' as const, incidentId: id }))];
+    }
+    if (element.nodeType === 'timeline') return this.timelineChildren(element.incidentId);
     if (element.nodeType === 'step') {
       const entry = this.index().get(element.stepId);
       return entry ? entry.step.children.map((s) => this.stepNode(element.incidentId, s.id)) : [];
@@ -89,15 +131,30 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
     return [];
   }
 
+  private async timelineChildren(incidentId: string): Promise<IncidentTreeNode[]> {
+    const read = await this.timeline(incidentId);
+    const entry = (e: TimelineEntryNode['entry']) => this.node(`${incidentId}/timeline/${e}`, () => ({ nodeType: 'timelineEntry' as const, incidentId, entry: e }));
+    const nodes: IncidentTreeNode[] = [];
+    if (read.skipped.length > 0) nodes.push(entry('skipped'));
+    const first = Math.max(0, read.events.length - TIMELINE_SHOWN);
+    for (let i = read.events.length - 1; i >= first; i--) nodes.push(entry(i));
+    if (first > 0) nodes.push(entry('older'));
+    return nodes;
+  }
+
   getParent(element: IncidentTreeNode): IncidentTreeNode | undefined {
+    if (element.nodeType === 'timeline') return this.incidentNode(element.incidentId);
+    if (element.nodeType === 'timelineEntry') return this.node(`${element.incidentId}/timeline`, () => ({ nodeType: 'timeline' as const, incidentId: element.incidentId }));
     if (element.nodeType !== 'step') return undefined;
     const parent = this.index().get(element.stepId)?.parent;
     return parent ? this.stepNode(element.incidentId, parent.id) : this.incidentNode(element.incidentId);
   }
 
-  getTreeItem(element: IncidentTreeNode): vscode.TreeItem {
+  getTreeItem(element: IncidentTreeNode): vscode.TreeItem | Promise<vscode.TreeItem> {
     if (element.nodeType === 'incident') return this.incidentItem(element);
     if (element.nodeType === 'step') return this.stepItem(element);
+    if (element.nodeType === 'timeline') return this.timelineItem(element);
+    if (element.nodeType === 'timelineEntry') return this.timelineEntryItem(element);
     return this.unreadableItem(element);
   }
 
@@ -180,6 +237,52 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
     item.contextValue = ['step', depth === 0 ? 'phase' : '', step.action ? 'action' : '', state?.done ? 'done' : 'todo', applies ? '' : 'na']
       .filter(Boolean)
       .join(' ');
+    return item;
+  }
+
+  private timelineItem(element: TimelineNode): vscode.TreeItem {
+    const item = new vscode.TreeItem('Timeline', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `${element.incidentId}/timeline`;
+    item.iconPath = new vscode.ThemeIcon('history');
+    const cached = this.timelines.get(element.incidentId)?.read;
+    if (cached) item.description = `${cached.events.length} event${cached.events.length === 1 ? '' : 's'}${cached.skipped.length ? ` · ${cached.skipped.length} unreadable` : ''}`;
+    item.tooltip = 'Every change to this incident, newest first (timeline.jsonl).';
+    item.contextValue = 'timeline';
+    return item;
+  }
+
+  private async timelineEntryItem(element: TimelineEntryNode): Promise<vscode.TreeItem> {
+    const read = await this.timeline(element.incidentId);
+    const open = { command: 'incidentCommander.openTimeline', title: 'Open the timeline', arguments: [{ incidentId: element.incidentId }] };
+    if (element.entry === 'skipped') {
+      const n = read.skipped.length;
+      const item = new vscode.TreeItem(`${n} line${n === 1 ? '' : 's'} of timeline.jsonl could not be read`);
+      item.id = `${element.incidentId}/timeline/skipped`;
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'));
+      item.tooltip = `Skipped, and left in the file as they are:\n${read.skipped.map((s) => `line ${s.line}: ${s.reason}`).join('\n')}`;
+      item.command = open;
+      return item;
+    }
+    if (element.entry === 'older') {
+      const item = new vscode.TreeItem(`${read.events.length - TIMELINE_SHOWN} older events: open the timeline`);
+      item.id = `${element.incidentId}/timeline/older`;
+      item.iconPath = new vscode.ThemeIcon('ellipsis');
+      item.command = open;
+      return item;
+    }
+    const e = read.events[element.entry];
+    const title = (id: string) => {
+      const step = this.index().get(id)?.step;
+      return step ? `${step.path} ${step.title}` : undefined;
+    };
+    const item = new vscode.TreeItem(e ? describeEvent(e, title) : '?');
+    item.id = `${element.incidentId}/timeline/${element.entry}`;
+    if (e) {
+      item.description = `${e.actor} · ${formatClock(e.at)}`;
+      item.tooltip = `${e.at} by ${e.actor}\n${describeEvent(e, title)}`;
+      item.iconPath = new vscode.ThemeIcon(EVENT_ICON[e.type] ?? 'circle-small');
+    }
+    item.contextValue = 'timelineEntry';
     return item;
   }
 

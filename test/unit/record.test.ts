@@ -137,3 +137,19 @@ describe('validating a record read from disk', () => {
     assert.equal(r.ok && (r.incident as unknown as { extra: number }).extra, 1);
   });
 });
+
+describe('describing timeline events', () => {
+  const { describeEvent } = require('../../src/core/incident/describe') as typeof import('../../src/core/incident/describe');
+  const e = (type: string, data: Record<string, unknown>) => ({ v: 1 as const, at: '2026-12-04T03:00:00Z', actor: 'alice', type: type as never, data });
+  it('says what happened in words', () => {
+    assert.equal(describeEvent(e('declared', { title: 'Checkout down', severity: 'SEV2' })), 'Declared: Checkout down (SEV2)');
+    assert.equal(describeEvent(e('severity-changed', { from: null, to: 'SEV1', reason: 'EU too' })), 'Severity not set → SEV1: EU too');
+    assert.equal(describeEvent(e('status-changed', { from: 'triage', to: 'active' })), 'Status triage → active');
+    assert.equal(describeEvent(e('step-toggled', { stepId: 'ack-page', done: true }), () => '1.1.1 Ack the page'), 'Done: 1.1.1 Ack the page');
+    assert.equal(describeEvent(e('step-toggled', { stepId: 'gone', done: false })), 'Not done: gone');
+    assert.equal(describeEvent(e('note-added', { text: 'rolled back' })), 'Note: rolled back');
+    assert.equal(describeEvent(e('role-assigned', { role: 'scribe', from: null, to: 'dana' })), 'Scribe: dana');
+    assert.equal(describeEvent(e('field-changed', { field: 'services', from: [], to: ['a', 'b'] })), 'Impacted services: a, b');
+    assert.equal(describeEvent(e('future-thing', { x: 1 })), 'future-thing: {"x":1}');
+  });
+});

@@ -86,10 +86,27 @@ describe('the workspace playbook', () => {
     await waitFor('the workspace playbook to be used', () => a.playbookSource === 'workspace');
     assert.deepEqual(vscode.languages.getDiagnostics(vscode.Uri.file(file())), []);
     const incident = (await a.tree.getChildren())!.find((n) => n.nodeType === 'incident')!;
-    const phases = (await a.tree.getChildren(incident))!;
+    const phases = (await a.tree.getChildren(incident))!.filter((n) => n.nodeType === 'step');
     assert.equal(phases.length, 1);
     assert.equal((await a.tree.getTreeItem(phases[0])).label, '1 Look');
     rmSync(file());
     await waitFor('the default playbook to come back', () => a.playbookSource === 'default');
+  });
+
+  it('in an untrusted folder the workspace playbook is not read, and the default is used', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PlaybookSource } = require('../../src/ui/playbookSource') as typeof import('../../src/ui/playbookSource');
+    const extensionPath = vscode.extensions.getExtension('ims.incident-commander')!.extensionPath;
+    const source = new PlaybookSource(extensionPath);
+    try {
+      writeFileSync(file(), 'phases: [ this is not even valid');
+      assert.equal(await source.load(file(), false), 0, 'not parsed, so no problems reported');
+      assert.equal(source.source, 'default');
+      assert.equal(source.playbook.id, 'ims');
+      assert.ok((await source.load(file(), true)) > 0, 'the same file, trusted, is parsed and has problems');
+    } finally {
+      source.dispose();
+      rmSync(file(), { force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 // The Incidents tree as VS Code receives it: incidents, phases, steps with checkboxes and progress.
 import * as assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { IncidentTreeNode } from '../../src/ui/incidentTree';
 import { api, run } from './helpers';
@@ -45,6 +46,7 @@ describe('the Incidents tree', () => {
       '2 Assemble responders',
       '3 Begin Incident command loop',
       '4 Resolve the incident',
+      'Timeline',
     ]);
     assert.equal(phases[0][1].checkboxState, undefined);
     const steps = await items(phases[0][0]);
@@ -93,6 +95,23 @@ describe('the Incidents tree', () => {
     assert.equal(await a.tree.getParent!(ackAlert), phase1);
     assert.equal(await a.tree.getParent!(phase1), incident);
     assert.equal(await a.tree.getParent!(incident), undefined);
+  });
+
+  it("the timeline shows every change newest first, and says when a line could not be read", async () => {
+    const a = await api();
+    await run('incidentCommander.addNote', { incidentId: id, text: 'rolled back 4.2.1' });
+    const incident = (await items()).find(([n]) => n.incidentId === id)![0];
+    const timelineNode = (await items(incident)).find(([, it]) => label(it) === 'Timeline')![0];
+    let entries = await items(timelineNode);
+    assert.deepEqual(entries.map(([, it]) => label(it)).slice(0, 3), ['Note: rolled back 4.2.1', 'Done: 1.1.1 Ack the page', 'Declared: Tree test (SEV1)']);
+    assert.match(String(entries[0][1].description), / · \d\d:\d\d$/);
+    // A crash tore a line; the next change still lands, and the tree says one line was skipped.
+    appendFileSync(`${a.storageRoot}/${id}/timeline.jsonl`, '{"v":1,"at":"2026-12-04T03:00:00Z","type":"note-ad');
+    await run('incidentCommander.addNote', { incidentId: id, text: 'after the crash' });
+    entries = await items(timelineNode);
+    assert.equal(label(entries[0][1]), '1 line of timeline.jsonl could not be read');
+    assert.match(String(entries[0][1].tooltip), /line \d+: incomplete or invalid JSON/);
+    assert.equal(label(entries[1][1]), 'Note: after the crash');
   });
 
   it('the Incidents container opens', async () => {
