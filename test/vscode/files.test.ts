@@ -94,7 +94,6 @@ describe('the workspace playbook', () => {
   });
 
   it('in an untrusted folder the workspace playbook is not read, and the default is used', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { PlaybookSource } = require('../../src/ui/playbookSource') as typeof import('../../src/ui/playbookSource');
     const extensionPath = vscode.extensions.getExtension('ims.incident-commander')!.extensionPath;
     const source = new PlaybookSource(extensionPath);
