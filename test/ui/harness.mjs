@@ -125,7 +125,8 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${title}`);
-    await this.quickInputRow(title).waitFor({ state: 'visible' });
+    // Enter runs the focused row; the list filters asynchronously, so wait until that row is the command.
+    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused').filter({ hasText: title }).first().waitFor({ state: 'visible' });
     await this.page.keyboard.press('Enter');
   }
 
@@ -135,18 +136,25 @@ export class Workbench {
     return text === undefined ? rows : rows.filter({ hasText: text });
   }
 
-  /** In an open quick pick / input box: types `text` and presses Enter (picks the first matching row). */
-  async quickPick(text, { waitForRow = true } = {}) {
+  /** In an open quick pick: types `text` and presses Enter once the row Enter would pick matches `text`. */
+  async quickPick(text) {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible' });
+    // A quick pick has rows; waiting for them keeps the text out of an input box that is still closing.
+    await this.quickInputRow().first().waitFor({ state: 'visible' });
     await input.fill(text);
-    if (waitForRow) await this.quickInputRow(text).first().waitFor({ state: 'visible' });
+    // The list filters asynchronously: wait until the row that Enter would pick (the focused one) matches.
+    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused').filter({ hasText: text }).first().waitFor({ state: 'visible' });
     await this.page.keyboard.press('Enter');
   }
 
-  /** Fills a free-text input box (showInputBox) and presses Enter. */
+  /** Fills a free-text input box (showInputBox), presses Enter, and waits until the box has taken it. */
   async inputBox(text) {
-    await this.quickPick(text, { waitForRow: false });
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(text);
+    await this.page.keyboard.press('Enter');
+    await this.waitFor(async () => !(await input.isVisible()) || (await input.inputValue()) !== text, { message: `the input box to take "${text}"` });
   }
 
   /** Opens a view container from the activity bar by its title (e.g. "Incidents"). */

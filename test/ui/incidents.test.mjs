@@ -52,6 +52,12 @@ test('declare an incident from the palette, tick a step, see it in the status ba
   await status.waitFor({ state: 'visible' });
   assert.match(await status.innerText(), new RegExp(`${id} · SEV2 · triage · \\d+s`));
   await wb.screenshot('status-bar');
+
+  // Clicking it brings the incident back into view: the side bar opens on it, selected.
+  await wb.runCommand('View: Show Explorer');
+  await wb.page.locator('.sidebar .monaco-list-row').filter({ hasText: 'catalog-info.yaml' }).first().waitFor({ state: 'visible' });
+  await status.click();
+  await wb.page.locator('.sidebar .monaco-list-row.selected').filter({ hasText: 'Checkout fails for EU customers' }).waitFor({ state: 'visible' });
 });
 
 test('a broken workspace playbook shows in the Problems panel with its line', async ({ open }) => {
