@@ -19,7 +19,7 @@ export interface IncidentCommanderApi {
   getIncident(id: string): Incident | undefined;
   readonly onDidChangeIncidents: vscode.Event<IncidentsChanged>;
   /** Everything, unreadable records included (for diagnostics and tests). */
-  listRecords(): LoadResult[];
+  listRecords(): readonly LoadResult[];
   /** Resolves when the records have been read from disk. */
   ready(): Promise<void>;
   readonly storageRoot: string;

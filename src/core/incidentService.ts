@@ -58,6 +58,8 @@ function idOf(r: LoadResult): string {
 
 export class IncidentService {
   private readonly records = new Map<string, LoadResult>();
+  /** The records in list order; rebuilt on the first read after a change. */
+  private sorted: LoadResult[] | undefined;
   private readonly changed = new Emitter<IncidentsChanged>();
   readonly onDidChange: Event<IncidentsChanged> = this.changed.event;
   private loaded: Promise<void> | undefined;
@@ -91,6 +93,7 @@ export class IncidentService {
     const all = await this.store.loadAll();
     this.records.clear();
     for (const r of all) this.records.set(idOf(r), r);
+    this.sorted = undefined;
     this.changed.fire({ ids: [] });
   }
 
@@ -101,17 +104,23 @@ export class IncidentService {
     const before = this.records.get(id);
     if (!r.ok && r.error.code === 'unknown-incident') {
       if (!before) return;
-      this.records.delete(id);
+      this.set(id, undefined);
     } else {
       if (before?.ok && r.ok && before.incident.revision === r.incident.revision && before.incident.updatedAt === r.incident.updatedAt) return;
-      this.records.set(id, r);
+      this.set(id, r);
     }
     this.changed.fire({ ids: [id] });
   }
 
   /** Every record, in the order the list shows them. */
-  list(): LoadResult[] {
-    return [...this.records.values()].sort(compareForList);
+  list(): readonly LoadResult[] {
+    return (this.sorted ??= [...this.records.values()].sort(compareForList));
+  }
+
+  private set(id: string, r: LoadResult | undefined): void {
+    if (r) this.records.set(id, r);
+    else this.records.delete(id);
+    this.sorted = undefined;
   }
 
   incidents(): Incident[] {
@@ -162,7 +171,7 @@ export class IncidentService {
     await this.ready();
     const pb = this.playbook;
     const incident = await this.store.declare(input, this.options.actor(), { id: pb.id, version: pb.version });
-    this.records.set(incident.id, { ok: true, incident });
+    this.set(incident.id, { ok: true, incident });
     await this.options.state?.update(ACTIVE_KEY, incident.id);
     this.changed.fire({ ids: [incident.id] });
     return incident;
@@ -175,7 +184,7 @@ export class IncidentService {
     const playbook = this.playbook;
     try {
       const applied = await this.store.update(target, change, this.options.actor(), (_i, stepId) => findStep(playbook, stepId) !== undefined);
-      this.records.set(target, { ok: true, incident: applied.incident });
+      this.set(target, { ok: true, incident: applied.incident });
       if (applied.events.length > 0) this.changed.fire({ ids: [target] });
       return applied.incident;
     } catch (err) {

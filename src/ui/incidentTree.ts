@@ -68,7 +68,28 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
   private readonly subscription: { dispose(): void };
 
   constructor(private readonly service: IncidentService) {
-    this.subscription = service.onDidChange(() => this.changed.fire(undefined));
+    this.subscription = service.onDidChange((e) => this.onIncidentsChanged(e.ids));
+  }
+
+  private shown = { order: '', active: undefined as string | undefined };
+
+  /**
+   * Re-renders only the incidents that changed when the list keeps its order and its active incident
+   * (a tick, a note); everything otherwise, since the rows move or their context changes.
+   */
+  private onIncidentsChanged(ids: readonly string[]): void {
+    const order = this.service
+      .list()
+      .map((r) => (r.ok ? r.incident.id : `!${r.id}`))
+      .join('\n');
+    const active = this.service.activeId;
+    const same = order === this.shown.order && active === this.shown.active;
+    this.shown = { order, active };
+    if (!same || ids.length === 0) {
+      this.changed.fire(undefined);
+      return;
+    }
+    for (const id of ids) this.changed.fire(this.service.get(id) ? this.incidentNode(id) : undefined);
   }
 
   /** Re-renders everything (the playbook changed, or a checkbox must snap back after a refused change). */

@@ -3,13 +3,13 @@ import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 
-/** Writes to a temporary file beside the target, flushes it to disk, then renames it over the target. */
+/** Writes to a temporary file beside the target, flushes its data to disk, then renames it over the target. */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'wx');
   try {
     await handle.writeFile(content, 'utf8');
-    await handle.sync();
+    await handle.datasync();
   } finally {
     await handle.close();
   }
@@ -37,7 +37,7 @@ export async function appendLines(file: string, lines: readonly string[]): Promi
       if (last[0] !== 0x0a) prefix = '\n';
     }
     await handle.appendFile(prefix + lines.join('\n') + '\n', 'utf8');
-    await handle.sync();
+    await handle.datasync();
   } finally {
     await handle.close();
   }

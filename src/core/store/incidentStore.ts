@@ -147,17 +147,18 @@ export class IncidentStore {
   async update(id: string, change: Change, actor: string, knownStep: (incident: Incident, stepId: string) => boolean): Promise<Applied> {
     const dir = this.dir(id);
     try {
-      await fs.access(dir);
-    } catch {
-      throw new IncidentError(`There is no incident ${id}.`, 'unknown-incident');
+      return await withFileLock(path.join(dir, LOCK_FILE), async () => {
+        const loaded = await this.load(id);
+        if (!loaded.ok) throw loaded.error;
+        const applied = applyChange(loaded.incident, change, actor, this.clock.now(), (stepId) => knownStep(loaded.incident, stepId));
+        if (applied.events.length > 0) await this.persist(id, applied);
+        return applied;
+      });
+    } catch (err) {
+      // The lock file cannot be made in a folder that does not exist.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new IncidentError(`There is no incident ${id}.`, 'unknown-incident');
+      throw err;
     }
-    return withFileLock(path.join(dir, LOCK_FILE), async () => {
-      const loaded = await this.load(id);
-      if (!loaded.ok) throw loaded.error;
-      const applied = applyChange(loaded.incident, change, actor, this.clock.now(), (stepId) => knownStep(loaded.incident, stepId));
-      if (applied.events.length > 0) await this.persist(id, applied);
-      return applied;
-    });
   }
 
   private async persist(id: string, applied: Applied): Promise<void> {
