@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, startCodeServer } from '../test/host/codeServer.mjs';
+import { REPO_ROOT, startCodeServer, watchAutomation } from '../test/host/codeServer.mjs';
 
 export const BENCH_RESULTS = join(REPO_ROOT, 'bench', 'results');
 export const LOG_DIR = join(BENCH_RESULTS, 'logs');
@@ -26,14 +26,7 @@ export async function runInHost({ browser, workspace, ext = REPO_ROOT, testsPath
     server = await startCodeServer({ workspace, env: { ...env, IC_BENCH_OUT: outFile }, logFile: join(LOG_DIR, `code-server-${label}.log`) });
     context = await browser.newContext();
     const page = await context.newPage();
-    page.on('console', (msg) => logLines.push(`[console.${msg.type()}] ${msg.text()}`));
-    page.on('pageerror', (err) => logLines.push(`[pageerror] ${err?.stack ?? err}`));
-    let onExit;
-    const exited = new Promise((resolve) => (onExit = resolve));
-    await page.exposeFunction('codeAutomationExit', (code) => onExit(Number(code)));
-    await page.exposeFunction('codeAutomationLog', (type, args) => {
-      logLines.push(`[${type}] ${Array.isArray(args) ? args.map(String).join(' ') : String(args)}`);
-    });
+    const { exited } = await watchAutomation(page, logLines);
     await page.goto(server.workbenchUrl(workspace, { extensionDevelopmentPath: ext, extensionTestsPath: testsPath }), { waitUntil: 'domcontentloaded' });
     let timer;
     const timedOut = new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));

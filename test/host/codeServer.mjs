@@ -201,3 +201,20 @@ export async function launchBrowser({ headless = true, args = [] } = {}) {
     ],
   });
 }
+
+/**
+ * Prepares a workbench page for a run of extension code: collects the page's console and the workbench's
+ * log lines into `logLines`, and exposes `codeAutomationExit` before any navigation.
+ * @returns {Promise<number>} resolves with the exit code the workbench reports (0 when run() resolved).
+ */
+export async function watchAutomation(page, logLines) {
+  page.on('console', (msg) => logLines.push(`[console.${msg.type()}] ${msg.text()}`));
+  page.on('pageerror', (err) => logLines.push(`[pageerror] ${err?.stack ?? err}`));
+  let onExit;
+  const exited = new Promise((resolve) => (onExit = resolve));
+  await page.exposeFunction('codeAutomationExit', (code) => onExit(Number(code)));
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    logLines.push(`[${type}] ${Array.isArray(args) ? args.map(String).join(' ') : String(args)}`);
+  });
+  return { exited };
+}

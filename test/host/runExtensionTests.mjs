@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REPO_ROOT, RESULTS_DIR, copyDemoWorkspace, launchBrowser, startCodeServer } from './codeServer.mjs';
+import { REPO_ROOT, RESULTS_DIR, copyDemoWorkspace, launchBrowser, startCodeServer, watchAutomation } from './codeServer.mjs';
 
 export const TESTS_INDEX = join(REPO_ROOT, 'out', 'test', 'vscode', 'index.js');
 
@@ -52,15 +52,7 @@ export async function runExtensionTests({ workspace, timeoutMs = 5 * 60_000, env
     });
     browser = await launchBrowser();
     const page = await browser.newPage();
-    page.on('console', (msg) => logLines.push(`[console.${msg.type()}] ${msg.text()}`));
-    page.on('pageerror', (err) => logLines.push(`[pageerror] ${err?.stack ?? err}`));
-
-    let onExit;
-    const exited = new Promise((resolve) => (onExit = resolve));
-    await page.exposeFunction('codeAutomationExit', (code) => onExit(Number(code)));
-    await page.exposeFunction('codeAutomationLog', (type, args) => {
-      logLines.push(`[${type}] ${Array.isArray(args) ? args.map(String).join(' ') : String(args)}`);
-    });
+    const { exited } = await watchAutomation(page, logLines);
 
     const url = server.workbenchUrl(workspace, { extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_INDEX });
     progressTimer = setInterval(printProgress, 250);
