@@ -42,6 +42,7 @@ const common = {
 const nodeBundles = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/lazy/playbookParser.ts'], outfile: 'dist/playbook-parser.js' },
+  { entryPoints: ['src/lazy/slack.ts'], outfile: 'dist/slack.js' },
 ];
 
 function walk(dir, out = []) {

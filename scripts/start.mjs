@@ -35,7 +35,12 @@ if (!existsSync(installed) || (existsSync(lock) && statSync(installed).mtimeMs <
 }
 await ensureTestHost();
 log('building');
-sh(process.execPath, ['scripts/build.mjs']);
+sh(process.execPath, ['scripts/build.mjs', '--tests']);
+
+// A Slack to try the Slack commands on, offline: the tests' fake, on loopback. Any token starting xoxb- works.
+const { createRequire } = await import('node:module');
+const { startFakeSlack } = createRequire(import.meta.url)(join(root, 'out', 'test', 'fakes', 'slack', 'server.js'));
+const slack = await startFakeSlack({ port: Number(process.env.SLACK_PORT || 0) });
 
 const { DEMO_WORKSPACE, copyDemoWorkspace, startCodeServer } = await import('../test/host/codeServer.mjs');
 const workspace = join(demoDir, 'workspace');
@@ -51,6 +56,10 @@ const server = await startCodeServer({
   userDataDir: join(demoDir, 'user-data'),
   extensionsDir: join(demoDir, 'extensions'),
   logFile: join(demoDir, 'code-server.log'),
+  settings: {
+    'incidentCommander.slack.apiUrl': slack.url,
+    'incidentCommander.slack.announceChannels': { SEV1: ['#incidents'], SEV2: ['#incidents'], SEV3: ['#incidents'], SEV4: [], default: ['#incidents'] },
+  },
 });
 const url = server.workbenchUrl(workspace, { extensionDevelopmentPath: root });
 console.log(`
@@ -58,6 +67,10 @@ Incident Commander is running in code-server (VS Code 1.100.3), workspace ${work
 Open this URL in a browser (it loads the extension from ${root}):
 
   ${url}
+
+A demo Slack runs at ${slack.url} (the settings point at it): run "Incident: Connect Slack" with any
+token that starts with xoxb- (say xoxb-demo), then create a channel for an incident. What it received:
+  ${slack.url.replace(/api\/$/, '')}_fake/state
 
 Log: ${server.logFile}. Press Ctrl-C to stop.`);
 
@@ -67,6 +80,7 @@ const shutdown = async () => {
   stopping = true;
   log('stopping');
   await server.stop();
+  await slack.close();
   process.exit(0);
 };
 server.exited.then(() => {

@@ -27,6 +27,8 @@ export interface IncidentServiceOptions {
 export interface IncidentsChanged {
   /** Ids whose record changed; empty when the whole list was re-read. */
   readonly ids: readonly string[];
+  /** True when the change was made here (a command in this window), false when read from disk. */
+  readonly local?: boolean;
 }
 
 const ACTIVE_KEY = 'incidentCommander.activeIncident';
@@ -65,7 +67,7 @@ export class IncidentService {
   private loaded: Promise<void> | undefined;
 
   constructor(
-    private currentStore: IncidentStore,
+    private readonly currentStore: IncidentStore,
     private readonly options: IncidentServiceOptions,
   ) {}
 
@@ -73,11 +75,6 @@ export class IncidentService {
     return this.currentStore;
   }
 
-  /** Switches to another folder of records (the storage setting changed) and reads it. */
-  useStore(store: IncidentStore): Promise<void> {
-    this.currentStore = store;
-    return (this.loaded = this.refresh());
-  }
 
   get playbook(): Playbook {
     return this.options.playbook();
@@ -173,7 +170,7 @@ export class IncidentService {
     const incident = await this.store.declare(input, this.options.actor(), { id: pb.id, version: pb.version });
     this.set(incident.id, { ok: true, incident });
     await this.options.state?.update(ACTIVE_KEY, incident.id);
-    this.changed.fire({ ids: [incident.id] });
+    this.changed.fire({ ids: [incident.id], local: true });
     return incident;
   }
 
@@ -185,7 +182,7 @@ export class IncidentService {
     try {
       const applied = await this.store.update(target, change, this.options.actor(), (_i, stepId) => findStep(playbook, stepId) !== undefined);
       this.set(target, { ok: true, incident: applied.incident });
-      if (applied.events.length > 0) this.changed.fire({ ids: [target] });
+      if (applied.events.length > 0) this.changed.fire({ ids: [target], local: true });
       return applied.incident;
     } catch (err) {
       if (err instanceof IncidentError && (err.code === 'corrupt-record' || err.code === 'newer-schema')) await this.reload(target);

@@ -51,11 +51,12 @@ async function pick<T extends string>(items: readonly T[], placeHolder: string, 
   return orCancel(chosen?.label as T | undefined);
 }
 
-async function ask(prompt: string, options: { value?: string; placeHolder?: string; allowEmpty?: boolean } = {}): Promise<string> {
+export async function ask(prompt: string, options: { value?: string; placeHolder?: string; allowEmpty?: boolean; password?: boolean } = {}): Promise<string> {
   const value = await vscode.window.showInputBox({
     prompt,
     value: options.value,
     placeHolder: options.placeHolder,
+    password: options.password,
     ignoreFocusOut: true,
     validateInput: (v) => (options.allowEmpty || v.trim() ? undefined : 'This cannot be empty.'),
   });
@@ -67,10 +68,20 @@ async function yesNo(placeHolder: string, yes: string, no: string): Promise<bool
   return orCancel(chosen).value;
 }
 
-export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
-  const { service } = deps;
+/**
+ * Registers a command that reads the records first, shows a person what went wrong, and hands the error
+ * back to automation callers (an argument object) so they can tell.
+ */
+/** Errors already put in front of the person, so a command that ran another does not show them twice. */
+const shown = new WeakSet<object>();
 
-  const register = (id: string, handler: (args: Args, raw: unknown) => Promise<unknown>) =>
+/** True when a person is at the keyboard: no argument object, a tree node, or a step's action run from the tree. */
+export function isInteractive(raw: unknown): boolean {
+  return !isAutomation(raw) || (raw as Args).fromTree === true;
+}
+
+export function commandRegistrar(service: IncidentService) {
+  return (id: string, handler: (args: Args, raw: unknown) => Promise<unknown>): vscode.Disposable =>
     vscode.commands.registerCommand(id, async (raw: unknown) => {
       try {
         await service.ready();
@@ -78,18 +89,27 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       } catch (err) {
         if (err instanceof Cancelled) return undefined;
         const message = err instanceof Error ? err.message : String(err);
-        if (err instanceof CorruptRecordError) {
+        if (err && typeof err === 'object' && shown.has(err)) {
+          // A command this one ran has shown it already.
+        } else if (err instanceof CorruptRecordError) {
           void vscode.window.showErrorMessage(message, 'Open File').then((choice) => {
             if (choice) void vscode.window.showTextDocument(vscode.Uri.file(err.file));
           });
         } else {
           void vscode.window.showErrorMessage(message);
         }
+        if (err && typeof err === 'object') shown.add(err);
         // Automation callers get the error; a person already saw it.
         if (isAutomation(raw)) throw err;
         return undefined;
       }
     });
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { service } = deps;
+
+  const register = commandRegistrar(service);
 
   /** The incident a command acts on: given, else the active one. */
   const target = (args: Args): string => service.resolveId(optionalString(args, 'incidentId'));
@@ -261,13 +281,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return change(args, { kind: 'setFields', fields: { problemRecord: url } });
     }),
 
-    register('incidentCommander.runStepAction', async (args) => {
+    register('incidentCommander.runStepAction', async (args, raw) => {
       const incidentId = target(args);
       const stepId = optionalString(args, 'stepId');
       const step = stepId ? findStep(service.playbook, stepId) : undefined;
       if (!step) throw new IncidentError(`There is no step '${String(stepId)}' in the playbook.`, 'unknown-step');
       if (!step.action) throw new IncidentError(`Step ${step.path} has no action; tick it when it is done.`, 'invalid-input');
-      const result = await vscode.commands.executeCommand(step.action, { ...step.actionArgs, incidentId, stepId });
+      const result = await vscode.commands.executeCommand(step.action, { ...step.actionArgs, incidentId, stepId, ...(isAutomation(raw) ? {} : { fromTree: true }) });
       // The action did the step's work: tick it. A dismissed prompt returns undefined and ticks nothing.
       if (result !== undefined) await service.change(incidentId, { kind: 'toggleStep', stepId: step.id, done: true });
       return result;

@@ -6,6 +6,7 @@ import { stepApplies } from '../core/playbook/conditions';
 import { progress, stepIndex } from '../core/playbook/query';
 import type { Playbook, Step } from '../core/playbook/types';
 import { describeEvent } from '../core/incident/describe';
+import type { OutboxItem } from '../core/outbox/types';
 import type { TimelineRead } from '../core/store/incidentStore';
 import { formatClock, formatElapsed } from './format';
 import { conditionSubject } from '../core/incident/subject';
@@ -34,7 +35,25 @@ export interface TimelineEntryNode {
   readonly incidentId: string;
   readonly entry: number | 'skipped' | 'older';
 }
-export type IncidentTreeNode = IncidentNode | StepNode | UnreadableNode | TimelineNode | TimelineEntryNode;
+/** What is waiting to go out (Slack), under its incident; absent when nothing is waiting. */
+export interface OutboxNode {
+  readonly nodeType: 'outbox';
+  readonly incidentId: string;
+}
+export interface OutboxItemNode {
+  readonly nodeType: 'outboxItem';
+  readonly incidentId: string;
+  readonly itemId: string;
+}
+export type IncidentTreeNode = IncidentNode | StepNode | UnreadableNode | TimelineNode | TimelineEntryNode | OutboxNode | OutboxItemNode;
+
+/** What the tree shows of the outbox. */
+export interface OutboxView {
+  items(incidentId?: string): readonly OutboxItem[];
+  readonly onDidChange: (listener: () => void) => { dispose(): void };
+  /** Whether Slack has a token; without one, waiting items say so. */
+  connected(): boolean;
+}
 
 /** How many of the newest events the tree shows; the file has them all. */
 export const TIMELINE_SHOWN = 200;
@@ -67,8 +86,27 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
   private readonly timelines = new Map<string, { revision: number; read: TimelineRead }>();
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly service: IncidentService) {
+  private readonly outboxSubscription: { dispose(): void } | undefined;
+
+  constructor(
+    private readonly service: IncidentService,
+    private readonly outbox?: OutboxView,
+  ) {
     this.subscription = service.onDidChange((e) => this.onIncidentsChanged(e.ids));
+    // A draining outbox changes many times a second: re-render at most every 150 ms.
+    this.outboxSubscription = outbox?.onDidChange(() => {
+      this.outboxTimer ??= setTimeout(() => {
+        this.outboxTimer = undefined;
+        this.changed.fire(undefined);
+      }, 150);
+    });
+  }
+
+  private outboxTimer: NodeJS.Timeout | undefined;
+
+  /** Items not yet sent (waiting, in flight, failed), oldest first. */
+  private unsent(incidentId: string): OutboxItem[] {
+    return (this.outbox?.items(incidentId) ?? []).filter((i) => i.state === 'pending' || i.state === 'sending' || i.state === 'failed');
   }
 
   private shown = { order: '', active: undefined as string | undefined };
@@ -98,6 +136,8 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
   }
 
   dispose(): void {
+    clearTimeout(this.outboxTimer);
+    this.outboxSubscription?.dispose();
     this.subscription.dispose();
     this.changed.dispose();
   }
@@ -142,7 +182,11 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
     }
     if (element.nodeType === 'incident') {
       const id = element.incidentId;
-      return [...this.service.playbook.phases.map((s) => this.stepNode(id, s.id)), this.node(`${id}/timeline`, () => ({ nodeType: 'timeline' as const, incidentId: id }))];
+      const outbox = this.unsent(id).length > 0 ? [this.node(`${id}/outbox`, () => ({ nodeType: 'outbox' as const, incidentId: id }))] : [];
+      return [...outbox, ...this.service.playbook.phases.map((s) => this.stepNode(id, s.id)), this.node(`${id}/timeline`, () => ({ nodeType: 'timeline' as const, incidentId: id }))];
+    }
+    if (element.nodeType === 'outbox') {
+      return this.unsent(element.incidentId).map((i) => this.node(`${element.incidentId}/outbox/${i.id}`, () => ({ nodeType: 'outboxItem' as const, incidentId: element.incidentId, itemId: i.id })));
     }
     if (element.nodeType === 'timeline') return this.timelineChildren(element.incidentId);
     if (element.nodeType === 'step') {
@@ -164,7 +208,8 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
   }
 
   getParent(element: IncidentTreeNode): IncidentTreeNode | undefined {
-    if (element.nodeType === 'timeline') return this.incidentNode(element.incidentId);
+    if (element.nodeType === 'timeline' || element.nodeType === 'outbox') return this.incidentNode(element.incidentId);
+    if (element.nodeType === 'outboxItem') return this.node(`${element.incidentId}/outbox`, () => ({ nodeType: 'outbox' as const, incidentId: element.incidentId }));
     if (element.nodeType === 'timelineEntry') return this.node(`${element.incidentId}/timeline`, () => ({ nodeType: 'timeline' as const, incidentId: element.incidentId }));
     if (element.nodeType !== 'step') return undefined;
     const parent = this.index().get(element.stepId)?.parent;
@@ -176,6 +221,8 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
     if (element.nodeType === 'step') return this.stepItem(element);
     if (element.nodeType === 'timeline') return this.timelineItem(element);
     if (element.nodeType === 'timelineEntry') return this.timelineEntryItem(element);
+    if (element.nodeType === 'outbox') return this.outboxItem(element);
+    if (element.nodeType === 'outboxItem') return this.outboxEntryItem(element);
     return this.unreadableItem(element);
   }
 
@@ -192,7 +239,7 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
     item.description = [incident.id, incident.severity ?? 'SEV?', incident.status, `${p.done}/${p.total}`].join(' · ');
     const [icon, color] = isOpen(incident) ? (SEVERITY_ICON[incident.severity ?? ''] ?? ['circle-outline', undefined]) : ['pass', 'testing.iconPassed'];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    item.contextValue = ['incident', isOpen(incident) ? 'open' : 'ended', active ? 'active' : 'notActive'].join(' ');
+    item.contextValue = ['incident', isOpen(incident) ? 'open' : 'ended', active ? 'active' : 'notActive', incident.slack?.channelId ? 'hasChannel' : 'noChannel'].join(' ');
     item.tooltip = this.incidentTooltip(incident, active);
     item.accessibilityInformation = { label: `${incident.id} ${incident.title}, ${incident.severity ?? 'severity not set'}, ${incident.status}` };
     return item;
@@ -258,6 +305,37 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
     item.contextValue = ['step', depth === 0 ? 'phase' : '', step.action ? 'action' : '', state?.done ? 'done' : 'todo', applies ? '' : 'na']
       .filter(Boolean)
       .join(' ');
+    return item;
+  }
+
+  private outboxItem(element: OutboxNode): vscode.TreeItem {
+    const items = this.unsent(element.incidentId);
+    const failed = items.filter((i) => i.state === 'failed').length;
+    const connected = this.outbox?.connected() ?? true;
+    const label = failed > 0 ? `Slack: ${failed} refused, ${items.length - failed} waiting` : connected ? `Slack: ${items.length} waiting` : `${items.length} waiting for Slack (not connected)`;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `${element.incidentId}/outbox`;
+    item.iconPath = new vscode.ThemeIcon(failed > 0 ? 'error' : connected ? 'sync~spin' : 'debug-disconnect', failed > 0 ? new vscode.ThemeColor('errorForeground') : undefined);
+    item.tooltip = failed > 0 ? 'Slack refused some calls: retry, edit or discard each. Later calls to the same channel wait behind them.' : connected ? 'Calls on their way to Slack; they are retried until they go.' : 'Connect Slack ("Incident: Connect Slack") and these go out, in order.';
+    if (!connected) item.command = { command: 'incidentCommander.setSlackToken', title: 'Connect Slack' };
+    item.contextValue = 'outbox';
+    return item;
+  }
+
+  private outboxEntryItem(element: OutboxItemNode): vscode.TreeItem {
+    const i = this.outbox?.items(element.incidentId).find((x) => x.id === element.itemId);
+    const item = new vscode.TreeItem(i?.summary ?? element.itemId);
+    item.id = `${element.incidentId}/outbox/${element.itemId}`;
+    if (!i) return item;
+    const state = i.state === 'failed' ? 'refused' : i.state === 'sending' ? 'sending' : i.blockedBy ? 'blocked' : i.attempts > 0 ? `retrying (${i.attempts})` : 'waiting';
+    item.description = state + (i.lastError ? ` · ${i.lastError.code}` : '');
+    item.iconPath = new vscode.ThemeIcon(i.state === 'failed' ? 'error' : i.state === 'sending' ? 'loading~spin' : 'clock', i.state === 'failed' ? new vscode.ThemeColor('errorForeground') : undefined);
+    const tip = [`${i.summary}`, `${i.op} · ${i.state} · tried ${i.attempts} time${i.attempts === 1 ? '' : 's'}`];
+    if (i.lastError) tip.push(i.lastError.message);
+    if (i.blockedBy) tip.push(`Waiting behind: ${i.blockedBy.reason}`);
+    if (i.nextAttemptAt && i.state === 'pending') tip.push(`Next try at ${formatClock(i.nextAttemptAt)}`);
+    item.tooltip = tip.join('\n');
+    item.contextValue = `outboxItem ${i.state}`;
     return item;
   }
 

@@ -26,7 +26,7 @@ describe('the manifest', () => {
       assert.match(c.icon, /^\$\([a-z-]+\)$/, c.command);
     }
     const hidden = pkg.contributes.menus.commandPalette.filter((m: { when: string }) => m.when === 'false').map((m: { command: string }) => m.command);
-    assert.deepEqual(hidden, ['incidentCommander.runStepAction']);
+    assert.deepEqual(hidden, ['incidentCommander.runStepAction', 'incidentCommander.retryOutboxItem', 'incidentCommander.editOutboxItem', 'incidentCommander.discardOutboxItem']);
   });
 
   it('every setting has a markdownDescription, a scope and a default', () => {
@@ -57,8 +57,12 @@ describe('the package', () => {
       'dist/default-playbook.json',
       'dist/extension.js',
       'dist/playbook-parser.js',
+      'dist/slack.js',
       'media/icon.png',
       'media/icon.svg',
+      'media/walkthrough/connect-slack.md',
+      'media/walkthrough/create-channel.md',
+      'media/walkthrough/declare.md',
       'package.json',
       'playbooks/ims.yaml',
     ]);

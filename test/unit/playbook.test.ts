@@ -156,18 +156,26 @@ test('actions and their arguments sit on the steps the procedure implies', () =>
     .map((e) => [e.step.path, e.step.id, e.step.action, e.step.actionArgs]);
   assert.deepEqual(actions, [
     ['1.1.1', 'ack-page', 'incidentCommander.acknowledge', undefined],
+    ['1.1.2', 'reply-customer', 'incidentCommander.replyToReporter', { template: 'customer' }],
+    ['1.1.3', 'reply-service-owner', 'incidentCommander.replyToReporter', { template: 'owner' }],
     ['1.2.3', 'identify-impacted-services', 'incidentCommander.setServices', undefined],
     ['1.2.4', 'identify-impacted-locations', 'incidentCommander.setLocations', undefined],
     ['1.3.1', 'determine-severity', 'incidentCommander.setSeverity', undefined],
     ['1.3.2', 'determine-production', 'incidentCommander.setProduction', undefined],
     ['1.3.3', 'determine-bridge', 'incidentCommander.setBridge', undefined],
+    ['1.4.1', 'create-channel-tickets', 'incidentCommander.createChannel', undefined],
+    ['1.5.1', 'gather-initial-understanding', 'incidentCommander.gatherFromChannel', undefined],
     ['1.5.2', 'consider-customer-impact', 'incidentCommander.setCustomerImpact', undefined],
+    ['1.5', 'update-artifacts', 'incidentCommander.updateArtifacts', undefined],
+    ['1.6', 'announce-incident', 'incidentCommander.announce', undefined],
     ['3.1.2', 'recent-actions', 'incidentCommander.addNote', undefined],
     ['3.1.3', 'current-status', 'incidentCommander.addNote', undefined],
     ['3.1.5.4', 'ic-fatigue', 'incidentCommander.setRole', { role: 'commander' }],
     ['3.1.8', 'assess-severity-escalate', 'incidentCommander.setSeverity', undefined],
+    ['3.1.9', 'send-updates', 'incidentCommander.postUpdate', undefined],
     ['4.2', 'resolve-record', 'incidentCommander.setStatus', { status: 'resolved' }],
     ['4.3', 'associate-problem-record', 'incidentCommander.setProblemRecord', undefined],
+    ['4.4', 'archive-channel', 'incidentCommander.archiveChannel', undefined],
     ['4.5', 'confirm-completed', 'incidentCommander.setStatus', { status: 'closed' }],
   ]);
   // The 1.5.2 with the action is under "Assess initial CAN", the first of the two 1.5 steps.

@@ -12,6 +12,7 @@ const FIELD_NAMES: Record<string, string> = {
   problemRecord: 'Problem record',
   reporter: 'Reporter',
   title: 'Title',
+  slack: 'Slack channel',
 };
 
 /**
@@ -41,6 +42,11 @@ export function describeEvent(e: TimelineEvent, stepTitle: (stepId: string) => s
       return `${text(d.role).replace(/^./, (c) => c.toUpperCase())}: ${text(d.to)}${d.from ? ` (was ${text(d.from)})` : ''}`;
     case 'field-changed': {
       const field = typeof d.field === 'string' ? (FIELD_NAMES[d.field] ?? d.field) : 'Field';
+      if (d.field === 'slack' && d.to && typeof d.to === 'object') {
+        const to = d.to as { channelName?: string; archived?: boolean; headlineTs?: string };
+        if (to.archived) return `Slack channel #${to.channelName ?? '?'} archived`;
+        return `Slack channel #${to.channelName ?? '?'}${to.headlineTs ? ' (headline pinned)' : ''}`;
+      }
       return `${field}: ${text(d.to)}`;
     }
     default:

@@ -258,6 +258,12 @@ function applyFields(
   if (fields.customerImpact !== undefined) set('customerImpact', oneOf(fields.customerImpact, CUSTOMER_IMPACTS, 'The customer impact'));
   if (fields.reporter !== undefined) set('reporter', normalizeReporter(fields.reporter));
   if (fields.problemRecord !== undefined) set('problemRecord', requireText(fields.problemRecord, 'The problem record', 2000).trim());
+  if (fields.slack !== undefined) {
+    if (!fields.slack || typeof fields.slack !== 'object') throw new IncidentError('The Slack link must be an object.', 'invalid-input');
+    const merged = { ...next.slack, ...fields.slack };
+    for (const [k, val] of Object.entries(merged)) if (val === undefined) delete (merged as Record<string, unknown>)[k];
+    set('slack', merged);
+  }
   const keys = Object.keys(changed);
   if (keys.length === 0) return unchanged;
   return bump(next, keys.map((field) => event('field-changed', actor, at, { field, ...changed[field] })));

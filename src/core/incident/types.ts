@@ -35,6 +35,16 @@ export interface Reporter {
   readonly link?: string;
 }
 
+export interface SlackLink {
+  readonly channelId?: string;
+  readonly channelName?: string;
+  /** The pinned headline message kept current. */
+  readonly headlineTs?: string;
+  readonly archived?: boolean;
+  /** When the last update was posted (for "next update due"). */
+  readonly lastUpdateAt?: string;
+}
+
 export interface Timestamps {
   readonly declared: string;
   readonly acknowledged?: string;
@@ -63,6 +73,8 @@ export interface Incident {
   readonly steps: Readonly<Record<string, StepState>>;
   readonly playbook: { readonly id: string; readonly version: string };
   readonly problemRecord?: string;
+  /** The incident's Slack channel, once created. */
+  readonly slack?: SlackLink;
   /** Increases by one with every change written; lets readers tell old from new. */
   readonly revision: number;
   readonly updatedAt: string;
@@ -109,6 +121,8 @@ export interface FieldChanges {
   readonly customerImpact?: CustomerImpact;
   readonly reporter?: Reporter;
   readonly problemRecord?: string;
+  /** Merged into what is recorded of the Slack channel. */
+  readonly slack?: SlackLink;
 }
 
 /** Every way an incident can change. The store applies one at a time, under a lock, to the latest record. */

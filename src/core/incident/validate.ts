@@ -28,6 +28,9 @@ const IncidentSchema = v.looseObject({
   steps: v.record(v.string(), v.looseObject({ done: v.boolean(), by: optionalText, at: optionalText, note: optionalText })),
   playbook: v.looseObject({ id: text, version: text }),
   problemRecord: optionalText,
+  slack: v.optional(
+    v.looseObject({ channelId: optionalText, channelName: optionalText, headlineTs: optionalText, archived: v.optional(v.boolean()), lastUpdateAt: optionalText }),
+  ),
   revision: v.pipe(v.number(), v.integer(), v.minValue(1)),
   updatedAt: text,
 });
