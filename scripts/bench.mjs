@@ -38,9 +38,10 @@ const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
 
 const rows = [];
 const errors = [];
-/** target: { max, unit } or undefined for informative rows. */
+/** target: { max, unit } or { min, unit }, or undefined for informative rows. */
 function row(name, value, display, target, extra = {}) {
-  const ok = target === undefined ? undefined : value <= target.max && extra.okExtra !== false;
+  const within = target === undefined ? undefined : target.min !== undefined ? value >= target.min : value <= target.max;
+  const ok = target === undefined ? undefined : within && extra.okExtra !== false;
   rows.push({ name, value, unit: target?.unit ?? extra.unit, measured: display, target: target ? target.display : '—', ok, ...extra.details && { details: extra.details } });
 }
 function errorRow(name, err) {
@@ -57,7 +58,7 @@ function errorRow(name, err) {
 function build() {
   const dir = mkdtempSync(join(os.tmpdir(), 'ic-bench-build-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  for (const p of ['package.json', 'tsconfig.json', 'scripts/build.mjs', 'src', 'bench', 'playbooks', 'media']) {
+  for (const p of ['package.json', 'tsconfig.json', 'scripts/build.mjs', 'src', 'bench', 'playbooks', 'media', 'test']) {
     if (existsSync(join(REPO, p))) cpSync(join(REPO, p), join(dir, p), { recursive: true, filter: (f) => !f.startsWith(join(REPO, 'bench', 'results')) });
   }
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -78,6 +79,19 @@ function nodeBenchmarks(ext) {
   try {
     const r = spawnSync(process.execPath, [join(ext, 'out', 'bench', 'node.js'), out, join(ext, 'dist', 'default-playbook.json')], { cwd: ext, stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`out/bench/node.js exited ${r.status}`);
+    return JSON.parse(readFileSync(out, 'utf8'));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function slackBenchmarks(ext) {
+  log('plain Node against the fake Slack (+100 ms a call): channel creation, 100 updates to 5 channels');
+  const tmp = mkdtempSync(join(os.tmpdir(), 'ic-bench-'));
+  const out = join(tmp, 'slack.json');
+  try {
+    const r = spawnSync(process.execPath, [join(ext, 'out', 'bench', 'slack.js'), out, join(ext, 'dist', 'default-playbook.json')], { cwd: ext, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`out/bench/slack.js exited ${r.status}`);
     return JSON.parse(readFileSync(out, 'utf8'));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -205,8 +219,30 @@ async function main() {
     }
   }
 
+  if (ONLY === 'all' || ONLY === 'node' || ONLY === 'slack') {
+    try {
+      const { creation: c, drain: d } = slackBenchmarks(ext);
+      row(
+        `Slack channel creation (${c.items} calls: create, topic, invite, pinned headline, bookmarks)`,
+        c.roundTrips,
+        `${c.roundTrips.toFixed(2)} round trips (${ms(c.wallMs)}); one after another: ${c.sequentialRoundTrips.toFixed(2)} (${ms(c.sequentialMs)})`,
+        { max: 4, unit: 'round trips', display: '≤ 4 round trips' },
+        { details: c },
+      );
+      row(
+        `Slack outbox drain: ${d.sent}/${d.total} updates to 5 channels`,
+        d.perChannelRate,
+        `${d.perChannelRate.toFixed(3)} msg/s/channel (slowest channel), ${d.limited} × 429, ${(d.elapsedMs / 1000).toFixed(1)} s${d.inOrder ? '' : ', OUT OF ORDER'}`,
+        { min: 0.9, unit: 'msg/s', display: '≥ 0.9 msg/s/channel, no 429 burst' },
+        { okExtra: d.limited <= 2 && d.inOrder && d.sent === d.total, details: d },
+      );
+    } catch (err) {
+      errorRow('Slack benchmarks', err);
+    }
+  }
+
   // Order: as the brief numbers them.
-  const order = ['activate()', '  module load', '  activate() call', 'code loaded', 'open incident', 'tree full', 'tree one', '  tree whole', 'toggle persisted: IncidentStore', '  toggle via', 'toggle persisted: toggleStep', 'tree 500', 'plain-Node'];
+  const order = ['activate()', '  module load', '  activate() call', 'code loaded', 'open incident', 'tree full', 'tree one', '  tree whole', 'toggle persisted: IncidentStore', '  toggle via', 'toggle persisted: toggleStep', 'tree 500', 'plain-Node', 'Slack'];
   const rank = (r) => {
     const i = order.findIndex((p) => r.name.startsWith(p));
     return i < 0 ? order.length : i;

@@ -93,6 +93,20 @@ describe('Slack', function () {
     await waitFor('the topic to say SEV1 · active', () => fake.channel(channelId!)!.topic.value.startsWith('SEV1 · active'));
   });
 
+  it('a new commander or services change the headline too, and updateArtifacts refreshes it on demand', async () => {
+    const a = await api();
+    const { channelId, headlineTs } = a.getIncident(id)!.slack!;
+    await run('incidentCommander.setRole', { role: 'commander', person: 'bob@example.com' });
+    await run('incidentCommander.setServices', { services: ['checkout-api', 'payments-gateway'] });
+    const headline = () => JSON.stringify(fake.messages(channelId!).find((x) => x.ts === headlineTs)?.blocks ?? []);
+    await waitFor('the headline to name the new commander and services', () => headline().includes('bob@example.com') && headline().includes('payments-gateway'));
+    const before = fake.calls.filter((c) => c.method === 'chat.update').length;
+    const r = await run<Result>('incidentCommander.updateArtifacts', {});
+    assert.equal(r.sent, true);
+    assert.deepEqual(r.items.map((i) => i.summary.split(':')[0]), [`Headline of ${id}`, 'Topic']);
+    assert.equal(fake.calls.filter((c) => c.method === 'chat.update').length, before + 1);
+  });
+
   it('an update is posted escaped, carries the outbox id as metadata, and is noted on the timeline', async () => {
     const a = await api();
     const channelId = a.getIncident(id)!.slack!.channelId!;

@@ -122,6 +122,8 @@ interface IncidentLog {
   /** Bytes at the end without a newline that are not (yet) an event: torn, or being written by another window. */
   tornTail: boolean;
   chain: Promise<unknown>;
+  /** Events waiting for the file, written together at its next turn (see append). */
+  batch?: { events: OutboxEvent[]; done?: Promise<void> };
 }
 
 type Resolution =
@@ -562,13 +564,26 @@ export class Outbox implements Disposable {
     return this.track(run);
   }
 
+  /**
+   * Appends and flushes events, then replays them. Group commit: appends asked for while the file is busy
+   * join one batch, written and flushed once, in the order they were asked for; each caller resolves
+   * when its events are on disk. (Six items starting at once cost one flush, not six.)
+   */
   private async append(incidentId: string, events: readonly OutboxEvent[]): Promise<void> {
     const log = this.log(incidentId);
-    await this.exclusive(log, async () => {
-      await fs.mkdir(path.dirname(log.file), { recursive: true });
-      await appendLines(log.file, events.map(encodeEvent));
-      await this.sync(log);
-    });
+    let batch = log.batch;
+    if (!batch) {
+      const open: { events: OutboxEvent[]; done?: Promise<void> } = { events: [] };
+      log.batch = batch = open;
+      open.done = this.exclusive(log, async () => {
+        if (log.batch === open) log.batch = undefined; // later appends start the next batch
+        await fs.mkdir(path.dirname(log.file), { recursive: true });
+        await appendLines(log.file, open.events.map(encodeEvent));
+        await this.sync(log);
+      });
+    }
+    batch.events.push(...events);
+    await batch.done;
     this.pump();
   }
 

@@ -191,21 +191,22 @@ export class SlackCoordinator implements Disposable {
       summary: `Headline in #${name}`,
       // The first message of a new channel: nothing to pace it after (pacing would wait on the creation).
     });
-    items.push(post, await this.outbox.enqueue(id, { lane: lanes.channel(id), op: 'slack.pin', args: { channel, timestamp: { $ref: post.id, path: 'ts' } }, summary: `Pin the headline in #${name}` }));
-    // Beside the chain create → post → pin, and not waiting on it: topic, invites, bookmarks.
-    items.push(await this.outbox.enqueue(id, { lane: lanes.topic(id), op: 'slack.setTopic', args: { channel, topic: channelTopic(incident) }, summary: `Topic of #${name}` }));
+    // Beside the chain create → post → pin, and not waiting on it: topic, invites, bookmarks. Queued together
+    // (one write to the outbox's log), each in a lane of its own.
+    const side: OutboxItemInput[] = [
+      { lane: lanes.channel(id), op: 'slack.pin', args: { channel, timestamp: { $ref: post.id, path: 'ts' } }, summary: `Pin the headline in #${name}` },
+      { lane: lanes.topic(id), op: 'slack.setTopic', args: { channel, topic: channelTopic(incident) }, summary: `Topic of #${name}` },
+    ];
     const people = [...Object.values(incident.roles), ...s.invite].filter((p): p is string => typeof p === 'string' && isEmailOrUserId(p.trim())).map((p) => p.trim());
     const skipped = Object.values(incident.roles).filter((p) => p && !isEmailOrUserId(p));
     if (skipped.length) notes.push(`Not invited (not an email or Slack user id): ${skipped.join(', ')}.`);
     if (people.length) {
-      items.push(
-        await this.outbox.enqueue(id, {
-          lane: lanes.invite(id),
-          op: 'slack.invite',
-          args: { channel, emails: [...new Set(people.filter((p) => p.includes('@')))], users: [...new Set(people.filter((p) => !p.includes('@')))] },
-          summary: `Invite ${people.length} ${people.length === 1 ? 'person' : 'people'} to #${name}`,
-        }),
-      );
+      side.push({
+        lane: lanes.invite(id),
+        op: 'slack.invite',
+        args: { channel, emails: [...new Set(people.filter((p) => p.includes('@')))], users: [...new Set(people.filter((p) => !p.includes('@')))] },
+        summary: `Invite ${people.length} ${people.length === 1 ? 'person' : 'people'} to #${name}`,
+      });
     }
     const marks = [
       ...(incident.bridge.url ? [{ title: 'Bridge', link: incident.bridge.url }] : []),
@@ -213,8 +214,9 @@ export class SlackCoordinator implements Disposable {
       ...s.bookmarks.map((b) => ({ title: b.title, link: b.link.replace(/\{id\}/g, incident.id) })),
     ].filter((b) => /^https?:\/\//.test(b.link));
     for (const [n, b] of marks.entries()) {
-      items.push(await this.outbox.enqueue(id, { lane: lanes.bookmark(id, n), op: 'slack.bookmark', args: { channel, title: b.title, link: b.link }, summary: `Bookmark ${b.title} in #${name}` }));
+      side.push({ lane: lanes.bookmark(id, n), op: 'slack.bookmark', args: { channel, title: b.title, link: b.link }, summary: `Bookmark ${b.title} in #${name}` });
     }
+    items.push(post, ...(await Promise.all(side.map((input) => this.outbox.enqueue(id, input)))));
     return { items, notes };
   }
 

@@ -86,7 +86,7 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
       const me = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking the token with Slack…' }, () => connection.connect(token));
       void vscode.commands.executeCommand('setContext', 'incidentCommander.slackConnected', true);
       // What waited for a token goes now rather than at its next try.
-      for (const item of outbox.items()) if (item.state === 'pending' && item.lastError && !item.lastError.permanent) await outbox.retry(item.id).catch(() => undefined);
+      outbox.kick();
       if (deps.interactive(raw) || !('token' in args)) void vscode.window.showInformationMessage(`Slack connected: workspace ${me.team}, as ${me.user}.`);
       return { team: me.team, user: me.user };
     }),
