@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import type { FakeSlack } from '../fakes/slack/server';
 import { api, run, waitFor } from './helpers';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startFakeSlack } = require('../fakes/slack/server') as typeof import('../fakes/slack/server');
 
 type Result = { items: { id: string; state: string; summary: string; error?: string }[]; sent: boolean; notes: string[] };

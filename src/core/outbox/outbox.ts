@@ -46,6 +46,7 @@ import { IncidentError } from '../errors';
 import { Disposable, Emitter, Event } from '../events';
 import { isSafeIncidentId } from '../incident/ids';
 import { appendLines } from '../store/atomic';
+import { incidentFoldersWith } from '../store/incidentStore';
 import { LaneTiming, OUTBOX_FILE, OUTBOX_LOG_VERSION, OutboxEvent, OutboxReplay, ReplayRecord, SkippedLine, encodeEvent, parseEventLine } from './log';
 import { OutboxItem, OutboxItemBase, OutboxItemError, OutboxItemInput, OutboxRef, OutboxSender, SendOutcome } from './types';
 
@@ -669,25 +670,8 @@ export class Outbox implements Disposable {
     await Promise.all([...this.logs.values()].map((log) => this.exclusive(log, () => this.sync(log))));
   }
 
-  private async incidentsOnDisk(): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await fs.readdir(this.root);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const found = await Promise.all(
-      names.filter(isSafeIncidentId).map(async (name) => {
-        try {
-          await fs.access(path.join(this.root, name, OUTBOX_FILE));
-          return name;
-        } catch {
-          return undefined;
-        }
-      }),
-    );
-    return found.filter((n): n is string => n !== undefined);
+  private incidentsOnDisk(): Promise<string[]> {
+    return incidentFoldersWith(this.root, OUTBOX_FILE);
   }
 
   private record(id: string): ReplayRecord | undefined {

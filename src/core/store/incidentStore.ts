@@ -52,25 +52,8 @@ export class IncidentStore {
   }
 
   /** Ids of the folders that hold an incident.json, in no particular order. */
-  async ids(): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await fs.readdir(this.root);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const found = await Promise.all(
-      names.filter(isSafeIncidentId).map(async (name) => {
-        try {
-          await fs.access(path.join(this.root, name, INCIDENT_FILE));
-          return name;
-        } catch {
-          return undefined;
-        }
-      }),
-    );
-    return found.filter((n): n is string => n !== undefined);
+  ids(): Promise<string[]> {
+    return incidentFoldersWith(this.root, INCIDENT_FILE);
   }
 
   async load(id: string): Promise<LoadResult> {
@@ -166,6 +149,28 @@ export class IncidentStore {
     await appendLines(this.timelineFile(id), applied.events.map((e) => JSON.stringify(e)));
     await writeFileAtomic(this.incidentFile(id), JSON.stringify(applied.incident, null, 2) + '\n');
   }
+}
+
+/** Names of the incident folders under `root` that hold `file` (none when root does not exist yet). */
+export async function incidentFoldersWith(root: string, file: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(root);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const found = await Promise.all(
+    names.filter(isSafeIncidentId).map(async (name) => {
+      try {
+        await fs.access(path.join(root, name, file));
+        return name;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return found.filter((n): n is string => n !== undefined);
 }
 
 export function parseTimeline(raw: string): TimelineRead {

@@ -7,6 +7,7 @@
 //   const client = new WebClient('xoxb-test', { slackApiUrl: fake.url, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
 //   ...
 //   await fake.close();
+import { seededRandom } from '../../../src/core/outbox/testing';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { loadMethodTable, validateArgs, type MethodTable } from './spec';
@@ -151,17 +152,8 @@ const FAULT_KEYS: ReadonlySet<string> = new Set([
 
 const MAX_BODY = 8 * 1024 * 1024;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: small, fast, and the same sequence for the same seed everywhere (the outbox tests' own). */
+export const prng: (seed: number) => () => number = seededRandom;
 
 /** Checks fault options (unknown keys and out-of-range values throw, so a typo cannot silently do nothing). */
 export function checkFaults(f: unknown): FaultOptions {
