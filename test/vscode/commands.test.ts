@@ -164,6 +164,18 @@ describe('commands', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('the walkthrough has its three steps, each completed by its command, with its page shipped', async () => {
+    const ext = vscode.extensions.getExtension('ims.incident-commander')!;
+    const walk = (ext.packageJSON as { contributes: { walkthroughs: { id: string; steps: { id: string; completionEvents: string[] }[] }[] } }).contributes.walkthroughs[0];
+    assert.deepEqual(walk.steps.map((s) => s.id), ['connectSlack', 'declare', 'createChannel']);
+    assert.deepEqual(walk.steps.map((s) => s.completionEvents[0]), ['onCommand:incidentCommander.setSlackToken', 'onCommand:incidentCommander.declare', 'onCommand:incidentCommander.createChannel']);
+    // Opening it must not fail. (Which tab code-server shows it in is not checked: its welcome editor keeps
+    // the title of the walkthrough it opened first.)
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ext.id}#${walk.id}`, false);
+    for (const step of walk.steps) assert.ok(existsSync(path.join(ext.extensionPath, (step as { media?: { markdown?: string } }).media?.markdown ?? '-')), step.id);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('every contributed command has the Incident category and an icon', () => {
     const pkg = vscode.extensions.getExtension('ims.incident-commander')!.packageJSON as { contributes: { commands: { command: string; category?: string; icon?: string }[] } };
     for (const c of pkg.contributes.commands) {
