@@ -72,31 +72,22 @@ function build() {
   return dir;
 }
 
-function nodeBenchmarks(ext) {
-  log('plain Node: open a 10,000-event incident (×20), toggle a step (×100)');
+/** Runs a plain-Node benchmark script of out/bench/ in a process of its own and returns the JSON it writes. */
+function runNodeBench(ext, script, what) {
+  log(what);
   const tmp = mkdtempSync(join(os.tmpdir(), 'ic-bench-'));
-  const out = join(tmp, 'node.json');
+  const out = join(tmp, 'result.json');
   try {
-    const r = spawnSync(process.execPath, [join(ext, 'out', 'bench', 'node.js'), out, join(ext, 'dist', 'default-playbook.json')], { cwd: ext, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`out/bench/node.js exited ${r.status}`);
+    const r = spawnSync(process.execPath, [join(ext, 'out', 'bench', script), out, join(ext, 'dist', 'default-playbook.json')], { cwd: ext, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`out/bench/${script} exited ${r.status}`);
     return JSON.parse(readFileSync(out, 'utf8'));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-function slackBenchmarks(ext) {
-  log('plain Node against the fake Slack (+100 ms a call): channel creation, 100 updates to 5 channels');
-  const tmp = mkdtempSync(join(os.tmpdir(), 'ic-bench-'));
-  const out = join(tmp, 'slack.json');
-  try {
-    const r = spawnSync(process.execPath, [join(ext, 'out', 'bench', 'slack.js'), out, join(ext, 'dist', 'default-playbook.json')], { cwd: ext, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`out/bench/slack.js exited ${r.status}`);
-    return JSON.parse(readFileSync(out, 'utf8'));
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
+const nodeBenchmarks = (ext) => runNodeBench(ext, 'node.js', 'plain Node: open a 10,000-event incident (×20), toggle a step (×100)');
+const slackBenchmarks = (ext) => runNodeBench(ext, 'slack.js', 'plain Node against the fake Slack (+100 ms a call): channel creation, 100 updates to 5 channels');
 
 async function hostBenchmarks(ext) {
   const { ensureTestHost } = await import('./test-host.mjs');

@@ -125,6 +125,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return incident;
   };
 
+  /** A list field (services, clusters): from the argument object, else typed as a comma-separated line. */
+  const setList = async (args: Args, field: 'services' | 'locations', prompt: string) => {
+    const list = optionalList(args, field) ?? (await ask(prompt, { value: current(args)[field].join(', '), allowEmpty: true })).split(',');
+    return change(args, { kind: 'setFields', fields: { [field]: list } });
+  };
+
   const reveal = async (incidentId: string) => {
     if (!deps.treeView.visible) return;
     await deps.treeView.reveal(deps.tree.incidentNode(incidentId), { select: true, focus: false, expand: true });
@@ -223,21 +229,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
     register('incidentCommander.acknowledge', async (args) => change(args, { kind: 'acknowledge' })),
 
-    register('incidentCommander.setServices', async (args) => {
-      const incident = current(args);
-      const services =
-        optionalList(args, 'services') ??
-        (await ask('Impacted services, separated by commas', { value: incident.services.join(', '), allowEmpty: true })).split(',');
-      return change(args, { kind: 'setFields', fields: { services } });
-    }),
-
-    register('incidentCommander.setLocations', async (args) => {
-      const incident = current(args);
-      const locations =
-        optionalList(args, 'locations') ??
-        (await ask('Impacted clusters / datacenters, separated by commas', { value: incident.locations.join(', '), allowEmpty: true })).split(',');
-      return change(args, { kind: 'setFields', fields: { locations } });
-    }),
+    register('incidentCommander.setServices', (args) => setList(args, 'services', 'Impacted services, separated by commas')),
+    register('incidentCommander.setLocations', (args) => setList(args, 'locations', 'Impacted clusters / datacenters, separated by commas')),
 
     register('incidentCommander.setProduction', async (args) => {
       const production = optionalBoolean(args, 'production') ?? (await yesNo('Is this a production incident?', 'Yes, production', 'No, not production'));

@@ -46,8 +46,10 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
   const target = (args: Args) => service.resolveId(optionalString(args, 'incidentId'));
 
   /** Waits for planned items with progress; tells the person what went, what waits and what failed. */
-  const deliver = async (title: string, plan: Planned, interactive: boolean): Promise<SlackCommandResult> => {
+  const deliver = async (title: string, plan: Planned, interactive: boolean, args: Args = {}): Promise<SlackCommandResult> => {
     const ids = plan.items.map((i) => i.id);
+    // Automation may say how long to wait (waitMs: 0 returns as soon as the calls are queued).
+    const waitMs = typeof args.waitMs === 'number' && args.waitMs >= 0 ? Math.min(args.waitMs, COMMAND_WAIT_MS) : COMMAND_WAIT_MS;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       let done = 0;
       const sub = outbox.onDidChange(() => {
@@ -58,7 +60,7 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
         }
       });
       try {
-        await Promise.race([outbox.whenSettled(ids, COMMAND_WAIT_MS), new Promise<void>((r) => token.onCancellationRequested(() => r()))]);
+        await Promise.race([outbox.whenSettled(ids, waitMs), new Promise<void>((r) => token.onCancellationRequested(() => r()))]);
       } finally {
         sub.dispose();
       }
@@ -100,12 +102,12 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
 
     register('incidentCommander.createChannel', async (args, raw) => {
       const plan = await coordinator.createChannel(target(args), { private: optionalBoolean(args, 'private') });
-      return deliver('Creating the Slack channel', plan, deps.interactive(raw));
+      return deliver('Creating the Slack channel', plan, deps.interactive(raw), args);
     }),
 
     register('incidentCommander.updateArtifacts', async (args, raw) => {
       const plan = await coordinator.refreshHeadline(target(args));
-      return deliver('Updating the headline and topic', plan, deps.interactive(raw));
+      return deliver('Updating the headline and topic', plan, deps.interactive(raw), args);
     }),
 
     register('incidentCommander.announce', async (args, raw) => {
@@ -113,7 +115,7 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
       let text = optionalString(args, 'text');
       if (text === undefined && deps.interactive(raw)) text = await ask('Announcement (optional: the headline says what, severity and status)', { allowEmpty: true });
       const channels = Array.isArray(args.channels) ? (args.channels as string[]) : undefined;
-      return deliver('Announcing the incident', await coordinator.announce(id, text, channels), deps.interactive(raw));
+      return deliver('Announcing the incident', await coordinator.announce(id, text, channels), deps.interactive(raw), args);
     }),
 
     register('incidentCommander.replyToReporter', async (args, raw) => {
@@ -140,7 +142,7 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
       if (text === undefined && deps.interactive(raw)) {
         text = await ask('The reply (edit it before it is sent)', { value: REPLY_TEMPLATES[template].replace(/\{id\}/g, incident.id).replace(/\{severity\}/g, incident.severity ?? 'severity not set yet') });
       }
-      return deliver('Replying to the reporter', await coordinator.replyToReporter(id, where, template, text), deps.interactive(raw));
+      return deliver('Replying to the reporter', await coordinator.replyToReporter(id, where, template, text), deps.interactive(raw), args);
     }),
 
     register('incidentCommander.postUpdate', async (args, raw) => {
@@ -151,8 +153,8 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
       if (text === undefined) text = await ask(kind === 'tce' ? 'Technical customer escalation' : 'Update for the incident channel (what changed, what is next)');
       if (!text.trim()) throw new IncidentError('An empty update is not posted.', 'invalid-input');
       const plan = await coordinator.postUpdate(id, text, kind, optionalBoolean(args, 'alsoAnnounce') ?? false);
-      await service.change(id, { kind: 'addNote', text: `${kind === 'tce' ? 'TCE' : 'Update'} posted to Slack: ${text}` });
-      return deliver('Posting the update', plan, deps.interactive(raw));
+      await service.change(id, { kind: 'addNote', text: `${kind === 'tce' ? 'TCE' : 'Update'} for the Slack channel: ${text}` });
+      return deliver('Posting the update', plan, deps.interactive(raw), args);
     }),
 
     register('incidentCommander.archiveChannel', async (args, raw) => {
@@ -162,7 +164,7 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
         const ok = await vscode.window.showWarningMessage(`Post the closing summary and archive #${incident.slack?.channelName ?? 'the channel'}?`, { modal: true }, 'Archive');
         if (ok !== 'Archive') return undefined;
       }
-      return deliver('Archiving the channel', await coordinator.archive(id), deps.interactive(raw));
+      return deliver('Archiving the channel', await coordinator.archive(id), deps.interactive(raw), args);
     }),
 
     register('incidentCommander.gatherFromChannel', async (args, raw) => {
