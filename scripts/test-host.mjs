@@ -34,7 +34,8 @@ export const CODE_SERVER_ENTRY = join(CODE_SERVER_DIR, 'out', 'node', 'entry.js'
 const MARKER = join(HOST_DIR, '.install-complete.json');
 const LOG = join(HOST_DIR, 'install.log');
 
-const DEBIAN_PACKAGES = ['libkrb5-dev', 'libx11-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config', 'ripgrep', 'chromium'];
+// fonts-liberation: chromium only recommends fonts, and the UI tests and screenshots need text drawn.
+const DEBIAN_PACKAGES = ['libkrb5-dev', 'libx11-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config', 'ripgrep', 'chromium', 'fonts-liberation'];
 const RIPGREP_PACKAGE_VERSION = '1.15.11';
 const RIPGREP_VERSION = 'v13.0.0-10';
 
