@@ -1,6 +1,6 @@
 // Makes sure the real-VS-Code test host exists: code-server 4.100.3 (VS Code 1.100.3) installed from
 // npm into <repo>/.vscode-test/code-server-4.100.3/, outside the extension's own dependencies.
-// See /work/shared/notes/real-vscode-offline.md for why each step is needed on an offline machine.
+// The checked notes on running a real VS Code offline (shared/notes/real-vscode-offline.md, beside the repo) say why each step is needed.
 //
 //   node scripts/test-host.mjs          install if missing (fast no-op when already installed)
 //   node scripts/test-host.mjs --force  reinstall
