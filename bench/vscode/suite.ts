@@ -58,41 +58,34 @@ export async function run(): Promise<void> {
     const incidentNode = roots.find((n) => n.nodeType === 'incident' && n.incidentId === incidentId);
     if (!incidentNode) throw new Error(`${incidentId} is not among the tree's ${roots.length} top-level nodes`);
 
+    /** Times `fn` WALK_RUNS times; returns the samples and the count of the last run. */
+    const repeat = async (fn: () => Promise<number>): Promise<[number[], number]> => {
+      const samples: number[] = [];
+      let count = 0;
+      for (let i = 0; i < WALK_RUNS; i++) {
+        const [ms, n] = await time(fn);
+        samples.push(ms);
+        count = n;
+      }
+      return [samples, count];
+    };
     // Full walk of the declared incident: the root level, then the incident and its whole checklist.
-    const fullWalk: number[] = [];
-    let nodes = 0;
-    for (let i = 0; i < WALK_RUNS; i++) {
-      const [ms, n] = await time(async () => {
-        await children(tree);
-        return walk(tree, incidentNode);
-      });
-      fullWalk.push(ms);
-      nodes = n;
-    }
+    const [fullWalk, nodes] = await repeat(async () => {
+      await children(tree);
+      return walk(tree, incidentNode);
+    });
     // One level: expanding the incident (getChildren of it + getTreeItem of each child: the phases, and whatever else it shows).
-    const oneLevel: number[] = [];
-    let phases = 0;
-    for (let i = 0; i < WALK_RUNS; i++) {
-      const [ms, n] = await time(async () => {
-        const kids = await children(tree, incidentNode);
-        for (const k of kids) await item(tree, k);
-        return kids.length;
-      });
-      oneLevel.push(ms);
-      phases = n;
-    }
+    const [oneLevel, phases] = await repeat(async () => {
+      const kids = await children(tree, incidentNode);
+      for (const k of kids) await item(tree, k);
+      return kids.length;
+    });
     // The whole tree, every incident in the workspace (informative).
-    const wholeTree: number[] = [];
-    let wholeNodes = 0;
-    for (let i = 0; i < WALK_RUNS; i++) {
-      const [ms, n] = await time(async () => {
-        let c = 0;
-        for (const r of await children(tree)) c += await walk(tree, r);
-        return c;
-      });
-      wholeTree.push(ms);
-      wholeNodes = n;
-    }
+    const [wholeTree, wholeNodes] = await repeat(async () => {
+      let c = 0;
+      for (const r of await children(tree)) c += await walk(tree, r);
+      return c;
+    });
 
     // Checkbox toggles through the command: the promise resolves after the record is written.
     const stepIds: string[] = [];

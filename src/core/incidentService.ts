@@ -180,7 +180,7 @@ export class IncidentService {
     const target = this.resolveId(id);
     const playbook = this.playbook;
     try {
-      const applied = await this.store.update(target, change, this.options.actor(), (_i, stepId) => findStep(playbook, stepId) !== undefined);
+      const applied = await this.store.update(target, change, this.options.actor(), (stepId) => findStep(playbook, stepId) !== undefined);
       this.set(target, { ok: true, incident: applied.incident });
       if (applied.events.length > 0) this.changed.fire({ ids: [target], local: true });
       return applied.incident;

@@ -156,6 +156,14 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
     return this.node(`${incidentId}/${stepId}`, () => ({ nodeType: 'step', incidentId, stepId }));
   }
 
+  private timelineNode(incidentId: string): TimelineNode {
+    return this.node(`${incidentId}/timeline`, () => ({ nodeType: 'timeline', incidentId }));
+  }
+
+  private outboxNode(incidentId: string): OutboxNode {
+    return this.node(`${incidentId}/outbox`, () => ({ nodeType: 'outbox', incidentId }));
+  }
+
   private node<T extends IncidentTreeNode>(key: string, make: () => T): T {
     let n = this.nodes.get(key) as T | undefined;
     if (!n) {
@@ -182,8 +190,8 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
     }
     if (element.nodeType === 'incident') {
       const id = element.incidentId;
-      const outbox = this.unsent(id).length > 0 ? [this.node(`${id}/outbox`, () => ({ nodeType: 'outbox' as const, incidentId: id }))] : [];
-      return [...outbox, ...this.service.playbook.phases.map((s) => this.stepNode(id, s.id)), this.node(`${id}/timeline`, () => ({ nodeType: 'timeline' as const, incidentId: id }))];
+      const outbox = this.unsent(id).length > 0 ? [this.outboxNode(id)] : [];
+      return [...outbox, ...this.service.playbook.phases.map((s) => this.stepNode(id, s.id)), this.timelineNode(id)];
     }
     if (element.nodeType === 'outbox') {
       return this.unsent(element.incidentId).map((i) => this.node(`${element.incidentId}/outbox/${i.id}`, () => ({ nodeType: 'outboxItem' as const, incidentId: element.incidentId, itemId: i.id })));
@@ -209,8 +217,8 @@ export class IncidentTreeProvider implements vscode.TreeDataProvider<IncidentTre
 
   getParent(element: IncidentTreeNode): IncidentTreeNode | undefined {
     if (element.nodeType === 'timeline' || element.nodeType === 'outbox') return this.incidentNode(element.incidentId);
-    if (element.nodeType === 'outboxItem') return this.node(`${element.incidentId}/outbox`, () => ({ nodeType: 'outbox' as const, incidentId: element.incidentId }));
-    if (element.nodeType === 'timelineEntry') return this.node(`${element.incidentId}/timeline`, () => ({ nodeType: 'timeline' as const, incidentId: element.incidentId }));
+    if (element.nodeType === 'outboxItem') return this.outboxNode(element.incidentId);
+    if (element.nodeType === 'timelineEntry') return this.timelineNode(element.incidentId);
     if (element.nodeType !== 'step') return undefined;
     const parent = this.index().get(element.stepId)?.parent;
     return parent ? this.stepNode(element.incidentId, parent.id) : this.incidentNode(element.incidentId);

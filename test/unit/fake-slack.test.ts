@@ -9,15 +9,24 @@ import { webApiMissing, type WebClientLike } from '../fakes/slack/webClient';
 
 const skip = webApiMissing();
 
+/** One fake for the describe block it is called in, its workspace reset before each test; hands over the fake and a WebClient on it. */
+function withFake(options: Parameters<typeof startFakeSlack>[0], use: (fake: FakeSlack, client: WebClientLike) => void): void {
+  let fake: FakeSlack | undefined;
+  before(async () => {
+    fake = await startFakeSlack(options);
+    use(fake, (skip ? undefined : webClient(fake)) as WebClientLike);
+  });
+  after(() => fake?.close());
+  beforeEach(() => fake?.reset());
+}
+
 describe('fake Slack: the API surface', () => {
   let fake: FakeSlack;
   let client: WebClientLike;
-  before(async () => {
-    fake = await startFakeSlack();
-    if (!skip) client = webClient(fake);
+  withFake({}, (f, c) => {
+    fake = f;
+    client = c;
   });
-  after(() => fake.close());
-  beforeEach(() => fake.reset());
 
   it('listens on 127.0.0.1 with a base URL ending in /api/', () => {
     assert.match(fake.url, /^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
@@ -197,12 +206,10 @@ describe('fake Slack: auth', () => {
 describe('fake Slack: channels, topics, invitations, users', () => {
   let fake: FakeSlack;
   let client: WebClientLike;
-  before(async () => {
-    fake = await startFakeSlack();
-    if (!skip) client = webClient(fake);
+  withFake({}, (f, c) => {
+    fake = f;
+    client = c;
   });
-  after(() => fake.close());
-  beforeEach(() => fake.reset());
 
   it('creates a channel with a C… id the bot is a member of', { skip }, async () => {
     const r = await client.apiCall('conversations.create', { name: 'inc-20261204-1', is_private: false });
@@ -301,12 +308,10 @@ describe('fake Slack: channels, topics, invitations, users', () => {
 describe('fake Slack: messages', () => {
   let fake: FakeSlack;
   let client: WebClientLike;
-  before(async () => {
-    fake = await startFakeSlack({ postPerChannelPerSecond: 0 });
-    if (!skip) client = webClient(fake);
+  withFake({ postPerChannelPerSecond: 0 }, (f, c) => {
+    fake = f;
+    client = c;
   });
-  after(() => fake.close());
-  beforeEach(() => fake.reset());
 
   it('posts by channel id, #name or name, and stores the message', { skip }, async () => {
     const a = await client.apiCall('chat.postMessage', { channel: 'C0ANNOUNCE', text: 'by id' });

@@ -194,7 +194,7 @@ export function applyChange(incident: Incident, change: Change, actor: string, n
       const before = incident.steps[change.stepId];
       const note = change.note?.trim() ? requireText(change.note, 'The note', MAX_NOTE_LENGTH) : undefined;
       if ((before?.done ?? false) === change.done && !note) return unchanged;
-      const state = change.done ? { done: true, by: actor, at, ...(note ? { note } : {}) } : { done: false, by: actor, at, ...(note ? { note } : {}) };
+      const state = { done: change.done, by: actor, at, ...(note ? { note } : {}) };
       const data: Record<string, unknown> = { stepId: change.stepId, done: change.done };
       if (note) data.note = note;
       return bump({ ...incident, steps: { ...incident.steps, [change.stepId]: state } }, [event('step-toggled', actor, at, data)]);

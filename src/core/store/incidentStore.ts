@@ -127,13 +127,13 @@ export class IncidentStore {
   }
 
   /** Applies a change to the record as it is on disk now. A corrupt record is never written over. */
-  async update(id: string, change: Change, actor: string, knownStep: (incident: Incident, stepId: string) => boolean): Promise<Applied> {
+  async update(id: string, change: Change, actor: string, knownStep: (stepId: string) => boolean): Promise<Applied> {
     const dir = this.dir(id);
     try {
       return await withFileLock(path.join(dir, LOCK_FILE), async () => {
         const loaded = await this.load(id);
         if (!loaded.ok) throw loaded.error;
-        const applied = applyChange(loaded.incident, change, actor, this.clock.now(), (stepId) => knownStep(loaded.incident, stepId));
+        const applied = applyChange(loaded.incident, change, actor, this.clock.now(), knownStep);
         if (applied.events.length > 0) await this.persist(id, applied);
         return applied;
       });

@@ -5,8 +5,9 @@
  */
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import type { Logger } from '@slack/web-api';
+import { DEFAULT_SLACK_API_URL } from './url';
 
-export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+export { DEFAULT_SLACK_API_URL };
 
 /** The answer of a Slack call, or why it failed, in the outbox's terms. */
 export type SlackCallResult =

@@ -19,16 +19,6 @@ export type SlackOp =
   | 'slack.bookmark'
   | 'slack.archive';
 
-export const SLACK_OPS: readonly SlackOp[] = [
-  'slack.createChannel',
-  'slack.setTopic',
-  'slack.invite',
-  'slack.postMessage',
-  'slack.updateMessage',
-  'slack.pin',
-  'slack.bookmark',
-  'slack.archive',
-];
 
 /** How many suffixed names (-2, -3, ...) a channel creation tries when the name is taken. */
 const NAME_ATTEMPTS = 10;
@@ -52,10 +42,6 @@ export function suffixed(name: string, attempt: number): string {
 export class SlackSender implements OutboxSender {
   /** `api()` gives a client for the current token, or undefined when there is none. */
   constructor(private readonly api: () => Promise<SlackApi | undefined>) {}
-
-  handles(op: string): boolean {
-    return (SLACK_OPS as readonly string[]).includes(op);
-  }
 
   async send(item: OutboxItem, args: Args): Promise<SendOutcome> {
     const api = await this.api();

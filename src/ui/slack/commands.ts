@@ -68,11 +68,11 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
     const items = outbox.items().filter((i) => ids.includes(i.id));
     const result = summarize(items, plan.notes);
     for (const n of plan.notes) void vscode.window.showInformationMessage(n);
-    const failed = items.filter((i) => i.state === 'failed');
+    // A refusal was already told by the outbox, once, with retry / edit / discard: nothing more to say for it.
+    const failed = items.some((i) => i.state === 'failed');
     const waiting = items.filter((i) => i.state === 'pending' || i.state === 'sending');
-    if (failed.length > 0) {
-      // The outbox already told the person of each refusal, with retry / edit / discard.
-    } else if (waiting.length > 0) {
+    if (failed) return result;
+    if (waiting.length > 0) {
       const why = (await connection.isConnected()) ? 'Slack is slow or refusing for now; they are retried' : 'Slack is not connected ("Incident: Connect Slack")';
       if (interactive) void vscode.window.showWarningMessage(`${title}: ${waiting.length} of ${items.length} calls are waiting in the outbox (${why}). Nothing is lost; they go out on their own.`);
     } else if (interactive) {
@@ -86,7 +86,6 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
     register('incidentCommander.setSlackToken', async (args, raw) => {
       const token = optionalString(args, 'token') ?? (await ask('Slack bot token (starts with xoxb-). It is kept in VS Code\'s secret storage only.', { password: true, placeHolder: 'xoxb-…' }));
       const me = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking the token with Slack…' }, () => connection.connect(token));
-      void vscode.commands.executeCommand('setContext', 'incidentCommander.slackConnected', true);
       // What waited for a token goes now rather than at its next try.
       outbox.kick();
       if (deps.interactive(raw) || !('token' in args)) void vscode.window.showInformationMessage(`Slack connected: workspace ${me.team}, as ${me.user}.`);
@@ -95,7 +94,6 @@ export function registerSlackCommands(deps: SlackCommandDeps): vscode.Disposable
 
     register('incidentCommander.clearSlackToken', async () => {
       await connection.disconnect();
-      void vscode.commands.executeCommand('setContext', 'incidentCommander.slackConnected', false);
       void vscode.window.showInformationMessage('Slack disconnected: the token was removed. Messages wait in the outbox until Slack is connected again.');
       return true;
     }),

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { SlackApi } from '../../integrations/slack/client';
+import { DEFAULT_SLACK_API_URL } from '../../integrations/slack/url';
 import { slackModule } from './lazy';
 
 export const SLACK_TOKEN_KEY = 'incidentCommander.slack.botToken';
@@ -35,7 +36,7 @@ export class SlackConnection implements vscode.Disposable {
   }
 
   apiUrl(): string {
-    return vscode.workspace.getConfiguration('incidentCommander').get<string>('slack.apiUrl', 'https://slack.com/api/').trim() || 'https://slack.com/api/';
+    return vscode.workspace.getConfiguration('incidentCommander').get<string>('slack.apiUrl', DEFAULT_SLACK_API_URL).trim() || DEFAULT_SLACK_API_URL;
   }
 
   token(): Promise<string | undefined> {
